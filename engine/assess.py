@@ -1,0 +1,325 @@
+"""Assess one incident: facts -> rules in force -> strata in durable-rules -> resolved conclusions.
+
+The result is a plain, JSON-ready dict (schemas/assessment.schema.json) with no timestamps and
+everything sorted, so the same incident and KB version give byte-identical output.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import threading
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .calendar import count_days, window
+from .compile import CompiledKB, compile_kb
+from .errors import InputError
+from .facts import FactSet, incident_facts
+from .kbload import load_kb
+from .model import KB, Citation
+from .paths import RULES_DIR, display
+from .resolve import (ESTABLISHED, EXCLUDED, NEEDS_REVIEW, NOT_ESTABLISHED, UNDETERMINED,
+                      Resolver, fact_display)
+from .schemas import schema_version, validate_doc
+from .session import StratumSession
+from .vocabulary import vocabulary
+from .yamlio import Doc, load_yaml
+
+STATUS_ORDER = {ESTABLISHED: 0, UNDETERMINED: 1, NEEDS_REVIEW: 2, EXCLUDED: 3, NOT_ESTABLISHED: 4}
+
+
+def load_incident(path: Path | str) -> Doc:
+    path = Path(path)
+    doc = load_yaml(path, display(path))
+    validate_doc(doc, "incident")
+    return doc
+
+
+class Engine:
+    """A loaded KB with its compiled rulesets, cached per set of rule versions in force."""
+
+    _lock = threading.Lock()
+
+    def __init__(self, kb: KB | None = None, rules_dir: Path = RULES_DIR) -> None:
+        self.kb = kb or load_kb(rules_dir)
+        self._compiled: dict[tuple, tuple[CompiledKB, list[StratumSession]]] = {}
+
+    def compiled(self, as_of: _dt.date) -> tuple[CompiledKB, list[StratumSession]]:
+        refs = tuple(sorted(v.ref for r in self.kb.rules.values()
+                            for v in [r.version_on(as_of)] if v is not None))
+        params = tuple(sorted((p.id, i) for p in self.kb.parameters.values()
+                              for i, pv in enumerate(p.versions)
+                              if pv.valid_from <= as_of and (pv.valid_to is None or as_of <= pv.valid_to)))
+        key = (refs, params)
+        with self._lock:
+            if key not in self._compiled:
+                ckb = compile_kb(self.kb, as_of)
+                levels = {rid: cr.version.judgment is None for rid, cr in ckb.rules.items()}
+                sessions = [StratumSession(s, levels, f"{self.kb.id}@{self.kb.version}#{ckb.key}")
+                            for s in ckb.strata]
+                self._compiled[key] = (ckb, sessions)
+            return self._compiled[key]
+
+    def choose_as_of(self, facts: FactSet, as_of: _dt.date | None) -> tuple[_dt.date, str]:
+        if as_of is not None:
+            return as_of, "--as-of"
+        for name in self.kb.as_of_facts:
+            value = facts.date(name)
+            if value:
+                return _dt.date.fromisoformat(value), name
+        raise InputError("cannot choose the assessment date: none of "
+                         f"{', '.join(self.kb.as_of_facts)} is known",
+                         hint="state one of these dates in the incident, or pass --as-of YYYY-MM-DD",
+                         kind="as_of")
+
+    def assess(self, doc: Doc, as_of: _dt.date | None = None) -> dict:
+        facts = incident_facts(doc)
+        day, source = self.choose_as_of(facts, as_of)
+        ckb, sessions = self.compiled(day)
+        resolver = Resolver(ckb, facts)
+        for stratum, session in zip(ckb.strata, sessions):
+            batch = [f for f in facts.durable if f["n"] in stratum.fact_names]
+            batch += resolver.level_facts(stratum.needs)
+            resolver.add(session.evaluate(batch))
+        return _Builder(self.kb, ckb, facts, resolver).build(doc, day, source)
+
+
+class _Builder:
+    """Turns resolver state into the assessment document."""
+
+    def __init__(self, kb: KB, ckb: CompiledKB, facts: FactSet, resolver: Resolver) -> None:
+        self.kb, self.ckb, self.facts, self.r = kb, ckb, facts, resolver
+        self.vocab = vocabulary()
+
+    def build(self, doc: Doc, day: _dt.date, source: str) -> dict:
+        concls = [self.conclusion(code) for code in self.r.all_codes() if code in self.kb.conclusions]
+        concls.sort(key=lambda c: (self.kb.sections[c["section"]].order, c["order"], c["code"]))
+        questions: dict[str, dict] = {}
+        reviews: dict[str, dict] = {}
+        for c in concls:
+            c["displayed"] = _displayed(c)
+            if not c["displayed"] or c["status"] not in (UNDETERMINED, NEEDS_REVIEW):
+                continue
+            for q in c["questions"]:
+                entry = questions.setdefault(q["fact"], dict(q, affects=[]))
+                entry["affects"].append(c["code"])
+            for rv in c["reviews"]:
+                entry = reviews.setdefault(rv["rule"], dict(rv, affects=[]))
+                entry["affects"].append(c["code"])
+        meta = doc.data.get("incident", {})
+        return {
+            "receipt": self.receipt(day, source),
+            "incident": {"id": meta.get("id"), "title": meta.get("title"), "file": doc.path},
+            "as_of": day.isoformat(),
+            "facts": self.facts_summary(),
+            "conclusions": concls,
+            "questions": [questions[k] for k in sorted(questions)],
+            "reviews": [reviews[k] for k in sorted(reviews)],
+        }
+
+    def receipt(self, day: _dt.date, source: str) -> dict:
+        try:
+            durable_version = metadata.version("durable_rules")
+        except metadata.PackageNotFoundError:
+            durable_version = "unknown"
+        return {
+            "kb_id": self.kb.id, "kb_version": self.kb.version, "rules_sha256": self.kb.files_hash,
+            "as_of": day.isoformat(), "as_of_source": source,
+            "rule_versions": sorted(cr.version.ref for cr in self.ckb.rules.values()),
+            "strata": len(self.ckb.strata),
+            "schemas": {n: schema_version(n) for n in ("rule", "incident", "assessment", "kb")},
+            "engine": {"appi_kb": __version__, "durable_rules": durable_version},
+        }
+
+    def facts_summary(self) -> dict:
+        out = {}
+        for name, fdef in self.vocab.facts.items():
+            if fdef.kind in ("possible", "series"):
+                continue
+            if name in self.facts.text:
+                out[name] = self.facts.text[name]
+            elif name in self.facts.known:
+                out[name] = fact_display(self.facts, name)
+        for name, extra in self.facts.possible.items():
+            out[name + "(possible)"] = extra
+        for name, points in self.facts.series.items():
+            out[name] = [{"date": d, "value": v} for d, v in points]
+        return out
+
+    # ---- one conclusion ----------------------------------------------------------------------
+    def conclusion(self, code: str) -> dict:
+        cdef = self.kb.conclusions[code]
+        cs = self.r.code(code)
+        producers = self.r.producers.get(code, [])
+        rules, exceptions, qs, rvs = [], {}, {}, {}
+        for rid in sorted(producers, key=lambda r: (self._rank(self.r.rule(r).final), r)):
+            st = self.r.rule(rid)
+            cr = self.ckb.rules[rid]
+            rules.append(self.rule_entry(rid, st))
+            for d, fin in st.weighed:
+                dv = self.ckb.rules[d].version
+                exceptions[d] = {"rule": d, "version": dv.version,
+                                 "label": self.kb.rules[d].label,
+                                 "status": _final_word(fin),
+                                 "citations": [self.cite(c) for c in dv.citations]}
+        for o in sorted(cs.opens, key=lambda o: (o.kind, o.ref)):
+            if o.kind == "judgment":
+                v = self.ckb.rules[o.ref].version
+                rvs[o.ref] = {"rule": o.ref, "version": v.version, "label": self.kb.rules[o.ref].label,
+                              "question": v.judgment["question"],
+                              "citations": [self.cite(c) for c in v.citations]}
+            else:
+                fdef = self.vocab.get(o.ref)
+                entry = {"fact": o.ref, "label": fdef.label, "question": fdef.question}
+                if o.kind == "possible":
+                    entry["confirm"] = self.facts.possible.get(o.ref, [])
+                qs[o.ref] = entry
+        entry: dict[str, Any] = {
+            "code": code, "label": cdef.label, "section": cdef.section, "order": cdef.order,
+            "headline": cdef.headline, "show": cdef.show,
+            "negative_label": cdef.negative_label,
+            "status": cs.status, "since": cs.since, "unless": cs.unless,
+            "rules": rules,
+            "exceptions": [exceptions[k] for k in sorted(exceptions)],
+            "questions": [qs[k] for k in sorted(qs)],
+            "reviews": [rvs[k] for k in sorted(rvs)],
+        }
+        entry.update(self.outputs(code, cs))
+        return entry
+
+    @staticmethod
+    def _rank(final: str) -> int:
+        return {"T": 0, "M": 1, "X": 2, "F": 3}[final]
+
+    def rule_entry(self, rid: str, st) -> dict:
+        v = self.ckb.rules[rid].version
+        rule = self.kb.rules[rid]
+        out = {"id": rid, "version": v.version, "valid_from": v.valid_from.isoformat(),
+               "valid_to": v.valid_to.isoformat() if v.valid_to else None,
+               "label": rule.label, "kind": rule.kind, "status": _final_word(st.final),
+               "file": v.file, "line": v.line,
+               "citations": [self.cite(c) for c in v.citations],
+               "derivations": [self.derivation(d) for d in st.derivations] if st.final in ("T", "M") else [],
+               "defeated_by": st.defeated_by}
+        if v.judgment:
+            out["judgment"] = v.judgment
+        return out
+
+    def derivation(self, d: dict) -> dict:
+        facts = []
+        for name in d["facts"]:
+            value = fact_display(self.facts, name)
+            facts.append({"fact": name, "value": value if name in self.facts.known else "unknown"})
+        out = {"facts": facts, "conclusions": [c for c, _ in d["conclusions"]]}
+        if d["dated"]:
+            out["dated"] = d["dated"]
+        return out
+
+    def cite(self, c: Citation) -> dict:
+        out = {"key": c.key}
+        out.update({k: c.data[k] for k in sorted(c.data)})
+        return out
+
+    # ---- values, deadlines, windows ---------------------------------------------------------
+    def outputs(self, code: str, cs) -> dict:
+        """Values, deadline, window and guidance from the rules that support the status."""
+        out: dict[str, Any] = {}
+        if cs.status not in (ESTABLISHED, UNDETERMINED, NEEDS_REVIEW):
+            return out
+        for rid in cs.rules:
+            then = self.ckb.rules[rid].version.then
+            if "values" in then:
+                vals = out.setdefault("values", {})
+                for k, v in sorted(then["values"].items()):
+                    vals[k] = self.value(v)
+            if "guidance" in then:
+                out.setdefault("guidance", then["guidance"])
+            if "deadline" in then and "deadline" not in out:
+                out["deadline"] = self.deadline(then["deadline"], rid)
+            if "window" in then and "window" not in out:
+                out["window"] = self.window(then["window"], rid)
+        return out
+
+    def value(self, v):
+        if isinstance(v, dict) and "param" in v:
+            return self.ckb.params[v["param"]]
+        if isinstance(v, dict) and "fact" in v:
+            name = v["fact"]
+            if name in self.facts.text:
+                return self.facts.text[name]
+            return fact_display(self.facts, name) if name in self.facts.known else "unknown"
+        return v
+
+    def number(self, v) -> int:
+        return self.ckb.params[v["param"]] if isinstance(v, dict) else v
+
+    def date_expr(self, expr) -> tuple[_dt.date | None, list[str]]:
+        """(date or None, unknown facts needed). None with no unknowns means 'no such date'."""
+        if "fact" in expr:
+            value = self.facts.date(expr["fact"])
+            if value:
+                return _dt.date.fromisoformat(value), []
+            return None, [expr["fact"]]
+        if "since" in expr:
+            s = self.r.code(expr["since"]).since
+            return (_dt.date.fromisoformat(s) if s else None), []
+        key = "latest_of" if "latest_of" in expr else "earliest_of"
+        parts = [self.date_expr(e) for e in expr[key]]
+        missing = [m for _, ms in parts for m in ms]
+        if missing:
+            return None, missing
+        dates = [d for d, _ in parts if d]
+        if not dates:
+            return None, []
+        return (max(dates) if key == "latest_of" else min(dates)), []
+
+    def _start(self, spec) -> tuple[_dt.date | None, list[dict]]:
+        start, missing = self.date_expr(spec["start"])
+        questions = [{"fact": m, "label": self.vocab.get(m).label, "question": self.vocab.get(m).question}
+                     for m in sorted(set(missing))]
+        return start, questions
+
+    def deadline(self, spec: dict, rid: str) -> dict:
+        start, questions = self._start(spec)
+        days = self.number(spec["days"])
+        conv = self.ckb.params[spec["convention"]["param"]]
+        out: dict[str, Any] = {"rule": rid, "days": days, "convention": spec["convention"]["param"],
+                               "start": start.isoformat() if start else None, "due": None}
+        if start is None:
+            out["questions"] = questions
+            return out
+        counted = count_days(start, days, conv)
+        out["due"] = counted.day.isoformat()
+        out["nominal"] = counted.nominal.isoformat()
+        out["skipped"] = [{"date": d.isoformat(), "reason": why} for d, why in counted.skipped]
+        return out
+
+    def window(self, spec: dict, rid: str) -> dict:
+        start, questions = self._start(spec)
+        first, last = self.number(spec["from_day"]), self.number(spec["to_day"])
+        conv = self.ckb.params[spec["convention"]["param"]]
+        out: dict[str, Any] = {"rule": rid, "from_day": first, "to_day": last,
+                               "start": start.isoformat() if start else None, "from": None, "to": None}
+        if start is None:
+            out["questions"] = questions
+            return out
+        a, b = window(start, first, last, conv)
+        out["from"], out["to"] = a.isoformat(), b.isoformat()
+        return out
+
+
+def _displayed(c: dict) -> bool:
+    """Whether a person reading the assessment is shown this conclusion (explain shows all)."""
+    show, status = c["show"], c["status"]
+    if show == "always":
+        return True
+    if show == "when_holds":
+        return status == ESTABLISHED
+    if show == "when_relevant":
+        return status in (ESTABLISHED, UNDETERMINED, NEEDS_REVIEW)
+    return False
+
+
+def _final_word(final: str) -> str:
+    return {"T": "holds", "M": "open", "X": "excluded", "F": "does_not_hold"}[final]

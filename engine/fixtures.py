@@ -1,0 +1,155 @@
+"""Fixtures: documented examples with the expected answer *and* the reasons behind it.
+
+A fixture passes when every expectation it states holds in the assessment: conclusion statuses,
+the rules that must (not) hold, exceptions applied, clause keys cited, questions asked, judgments
+flagged, dates and values. Expectations are a subset: an assessment may say more.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from .assess import Engine
+from .errors import InputError
+from .paths import FIXTURES_DIR, display
+from .schemas import validate_doc
+from .yamlio import Doc, load_yaml
+
+
+@dataclass
+class Fixture:
+    id: str
+    file: str
+    doc: Doc
+    incident: Doc
+    as_of: _dt.date | None
+    seed_example: str
+    expect: dict
+
+
+@dataclass
+class Result:
+    fixture: Fixture
+    failures: list[str]
+    assessment: dict | None = None
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+def fixture_files(paths: list[Path] | None = None) -> list[Path]:
+    if not paths:
+        paths = [FIXTURES_DIR]
+    out: list[Path] = []
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            out.extend(sorted(p.rglob("*.yaml")))
+        else:
+            out.append(p)
+    return out
+
+
+def load_fixture(path: Path) -> Fixture:
+    doc = load_yaml(path, display(path))
+    validate_doc(doc, "fixture")
+    sub = Doc(doc.path, doc.data["incident"],
+              {k[1:]: v for k, v in doc.lines.items() if k[:1] == ("incident",)})
+    validate_doc(sub, "incident")
+    as_of = doc.data.get("as_of")
+    return Fixture(doc.data["id"], doc.path, doc, sub,
+                   _dt.date.fromisoformat(as_of) if as_of else None,
+                   doc.data["source"]["seed_example"], doc.data["expect"])
+
+
+def load_fixtures(paths: list[Path] | None = None) -> list[Fixture]:
+    fixtures, seen = [], {}
+    for path in fixture_files(paths):
+        fx = load_fixture(path)
+        if fx.id in seen:
+            raise InputError(f"fixture id '{fx.id}' is also used by {seen[fx.id]}", file=fx.file,
+                             line=fx.doc.line_of(("id",)), kind="duplicate",
+                             hint="give every fixture its own id")
+        seen[fx.id] = fx.file
+        fixtures.append(fx)
+    return fixtures
+
+
+def run_fixture(engine: Engine, fx: Fixture) -> Result:
+    try:
+        a = engine.assess(fx.incident, fx.as_of)
+    except InputError as exc:
+        return Result(fx, [f"assessment failed: {exc}"])
+    return Result(fx, check(a, fx.expect), a)
+
+
+def check(a: dict, expect: dict) -> list[str]:
+    fails: list[str] = []
+    concl = {c["code"]: c for c in a["conclusions"]}
+    rules = {}
+    for c in a["conclusions"]:
+        for r in c["rules"]:
+            rules[r["id"]] = r
+        for e in c["exceptions"]:
+            rules.setdefault(e["rule"], {"id": e["rule"], "status": e["status"], "citations": e["citations"]})
+
+    def status_of(code: str) -> str:
+        return concl[code]["status"] if code in concl else "not in force"
+
+    for code, want in expect.get("conclusions", {}).items():
+        got = status_of(code)
+        if got != want:
+            fails.append(f"conclusion {code}: expected {want}, got {got}")
+    for rid in expect.get("rules_hold", []):
+        got = rules.get(rid, {}).get("status", "not in force")
+        if got != "holds":
+            fails.append(f"rule {rid}: expected to hold, it is {got}")
+    for rid in expect.get("rules_do_not_hold", []):
+        got = rules.get(rid, {}).get("status", "not in force")
+        if got == "holds":
+            fails.append(f"rule {rid}: expected not to hold, but it holds")
+    applied = {d for r in rules.values() for d in r.get("defeated_by", [])}
+    for rid in expect.get("exceptions_applied", []):
+        if rid not in applied:
+            fails.append(f"exception {rid}: expected to defeat a rule, it did not")
+    cited = {cit["key"] for r in rules.values() if r.get("status") in ("holds", "open")
+             for cit in r.get("citations", [])}
+    for key in expect.get("citations", []):
+        if key not in cited:
+            fails.append(f"citation {key}: not cited by any rule that holds or is open")
+    asked = {q["fact"] for q in a["questions"]}
+    for fact in expect.get("questions", []):
+        if fact not in asked:
+            fails.append(f"question about {fact}: not asked (asked: {', '.join(sorted(asked)) or 'nothing'})")
+    if expect.get("no_questions") and asked:
+        fails.append(f"expected no questions, but asked about: {', '.join(sorted(asked))}")
+    reviewed = {r["rule"] for r in a["reviews"]}
+    for rid in expect.get("reviews", []):
+        if rid not in reviewed:
+            fails.append(f"review of {rid}: not flagged (flagged: {', '.join(sorted(reviewed)) or 'nothing'})")
+    for code, want in expect.get("unless", {}).items():
+        got = concl.get(code, {}).get("unless", [])
+        if sorted(want) != sorted(got):
+            fails.append(f"{code}: expected to be open only through {sorted(want)}, got {got}")
+    for code, want in expect.get("since", {}).items():
+        got = concl.get(code, {}).get("since")
+        if got != want:
+            fails.append(f"{code}: expected to hold since {want}, got {got}")
+    for code, want in expect.get("deadlines", {}).items():
+        d = concl.get(code, {}).get("deadline")
+        got = (d or {}).get("due") or "unknown"
+        if got != want:
+            fails.append(f"deadline {code}: expected {want}, got {got}")
+    for code, want in expect.get("windows", {}).items():
+        w = concl.get(code, {}).get("window") or {}
+        if (w.get("from"), w.get("to")) != (want["from"], want["to"]):
+            fails.append(f"window {code}: expected {want['from']}..{want['to']}, "
+                         f"got {w.get('from')}..{w.get('to')}")
+    for code, want in expect.get("values", {}).items():
+        vals = concl.get(code, {}).get("values", {})
+        for k, v in want.items():
+            if vals.get(k) != v:
+                fails.append(f"value {code}.{k}: expected {v!r}, got {vals.get(k)!r}")
+    return fails

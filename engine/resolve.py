@@ -1,0 +1,213 @@
+"""Resolve rule firings into statuses: established, undetermined, needs review, excluded, or not.
+
+For each rule:
+  raw    T  an L (certain) firing, and the rule is not a judgment
+         M  only U (possible) firings, or an L firing of a rule that asks for a judgment
+         F  no firing
+  final  raw, then defeat: an exception that holds (T) excludes the rule (X); an exception that
+         may hold (M) makes the rule at most M, and its open points become the rule's.
+For each conclusion code, the best final status among the rules that yield it.
+The open points of an M status are what would decide it: unknown facts (questions), possible set
+members to confirm, and judgments (needs review), inherited through the conclusions it rests on.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from .compile import CompiledKB
+from .facts import SENTINEL, FactSet
+from .session import Firing
+
+ESTABLISHED, UNDETERMINED, NEEDS_REVIEW, EXCLUDED, NOT_ESTABLISHED = (
+    "established", "undetermined", "needs_review", "excluded", "not_established")
+
+
+@dataclass(frozen=True)
+class Open:
+    """One thing that keeps a conclusion open: a fact to ask about, or a rule needing judgment."""
+    kind: str        # "fact" | "possible" | "judgment"
+    ref: str         # fact name, or rule id for a judgment
+
+
+@dataclass
+class RuleState:
+    rule: str
+    raw: str = "F"
+    final: str = "F"
+    opens: frozenset = frozenset()
+    derivations: list = field(default_factory=list)   # certain (or, for M, possible) derivations
+    since: str | None = None
+    defeated_by: list = field(default_factory=list)
+    weighed: list = field(default_factory=list)       # [(defeater id, its final)]
+    unless: list = field(default_factory=list)        # exceptions still open while the main text holds
+
+
+@dataclass
+class CodeState:
+    code: str
+    status: str
+    level: str                                      # "T" | "M" | "F" as seen by later rules
+    rules: list                                     # rule ids that support the status
+    opens: frozenset = frozenset()
+    since: str | None = None
+    unless: list = field(default_factory=list)      # open exceptions, when every open rule's main text holds
+
+
+class Resolver:
+    def __init__(self, ckb: CompiledKB, facts: FactSet) -> None:
+        self.ckb = ckb
+        self.facts = facts
+        self.firings: dict[str, list[Firing]] = {}
+        self._rules: dict[str, RuleState] = {}
+        self._codes: dict[str, CodeState] = {}
+        self.producers: dict[str, list[str]] = {}
+        for rid, cr in sorted(ckb.rules.items()):
+            self.producers.setdefault(cr.version.then["conclude"], []).append(rid)
+
+    def add(self, firings: list[Firing]) -> None:
+        for f in firings:
+            self.firings.setdefault(f.rule, []).append(f)
+
+    # ---- rules -----------------------------------------------------------------------------
+    def rule(self, rid: str) -> RuleState:
+        if rid in self._rules:
+            return self._rules[rid]
+        cr = self.ckb.rules[rid]
+        judgment = cr.version.judgment is not None
+        fs = self.firings.get(rid, [])
+        certain = [f for f in fs if f.variant == "L"]
+        possible = [f for f in fs if f.variant == "U"]
+        st = RuleState(rid)
+        if certain and not judgment:
+            st.raw = "T"
+            st.derivations = [self._derivation(f) for f in certain]
+            st.since = _earliest(d["since"] for d in st.derivations)
+        elif certain or possible:
+            st.raw = "M"
+            opens: set[Open] = set()
+            if certain:                                    # a judgment whose facts are all there
+                opens.add(Open("judgment", rid))
+                st.derivations = [self._derivation(f) for f in certain]
+            else:
+                inherited: set[str] = set()
+                pure = True
+                for f in possible:
+                    opens |= self._opens_of(f)
+                    via = self._unless_of(f)
+                    if via is None:
+                        pure = False
+                    else:
+                        inherited |= via
+                if judgment:
+                    opens.add(Open("judgment", rid))
+                elif pure and inherited:
+                    st.unless = sorted(inherited)   # holds unless an exception below applies
+                st.derivations = [self._derivation(f) for f in possible]
+            st.opens = frozenset(opens)
+        st.final = st.raw
+        for d in self.ckb.defeaters.get(rid, []):
+            ds = self.rule(d)
+            st.weighed.append((d, ds.final))
+        if st.raw != "F":
+            winners = [d for d, fin in st.weighed if fin == "T"]
+            maybes = [d for d, fin in st.weighed if fin == "M"]
+            if winners:
+                st.final = "X"
+                st.defeated_by = winners
+            elif maybes:
+                st.final = "M"
+                if st.raw == "T" or st.unless:
+                    st.unless = sorted(set(st.unless) | set(maybes))   # only exceptions are open
+                extra = set(st.opens)
+                for d in maybes:
+                    extra |= self.rule(d).opens
+                st.opens = frozenset(extra)
+        self._rules[rid] = st
+        return st
+
+    def _derivation(self, f: Firing) -> dict:
+        facts, concls, dates = [], [], []
+        for raw in f.matched:
+            fact = json.loads(raw)
+            if fact["t"] == "c":
+                concls.append((fact["c"], fact["l"]))
+                if fact["l"] == "T":
+                    dates.append(self.code(fact["c"]).since)
+            elif fact["t"] == "f":
+                facts.append(fact["n"])
+                dates.append(fact.get("on"))
+            else:
+                facts.append(fact["n"])
+        return {"facts": sorted(set(facts)), "conclusions": sorted(set(concls)),
+                "since": max((d for d in dates if d), default=None),
+                "dated": sorted({json.loads(r).get("on") for r in f.matched} - {None})}
+
+    def _opens_of(self, f: Firing) -> set[Open]:
+        opens: set[Open] = set()
+        for raw in f.matched:
+            fact = json.loads(raw)
+            if fact["t"] == "u":
+                opens.add(Open("fact", fact["n"]))
+            elif fact["t"] == "f" and "p" in fact and fact["p"] != fact["v"]:
+                opens.add(Open("possible", fact["n"]))
+            elif fact["t"] == "c" and fact["l"] == "M":
+                opens |= set(self.code(fact["c"]).opens)
+        return opens
+
+    def _unless_of(self, f: Firing) -> set[str] | None:
+        """The open exceptions behind a possible firing, or None if something else is open."""
+        found: set[str] = set()
+        for raw in f.matched:
+            fact = json.loads(raw)
+            if fact["t"] == "u" or (fact["t"] == "f" and "p" in fact and fact["p"] != fact["v"]):
+                return None
+            if fact["t"] == "c" and fact["l"] == "M":
+                cs = self.code(fact["c"])
+                if not cs.unless:
+                    return None
+                found |= set(cs.unless)
+        return found
+
+    # ---- conclusions -----------------------------------------------------------------------
+    def code(self, code: str) -> CodeState:
+        if code in self._codes:
+            return self._codes[code]
+        states = [self.rule(r) for r in self.producers.get(code, [])]
+        t = [s for s in states if s.final == "T"]
+        m = [s for s in states if s.final == "M"]
+        x = [s for s in states if s.final == "X"]
+        if t:
+            cs = CodeState(code, ESTABLISHED, "T", [s.rule for s in t],
+                           since=_earliest(s.since for s in t))
+        elif m:
+            opens = frozenset().union(*(s.opens for s in m))
+            status = UNDETERMINED if any(o.kind != "judgment" for o in opens) else NEEDS_REVIEW
+            unless = sorted({d for s in m for d in s.unless}) if all(s.unless for s in m) else []
+            cs = CodeState(code, status, "M", [s.rule for s in m], opens, unless=unless)
+        elif x:
+            cs = CodeState(code, EXCLUDED, "F", [s.rule for s in x])
+        else:
+            cs = CodeState(code, NOT_ESTABLISHED, "F", [])
+        self._codes[code] = cs
+        return cs
+
+    def level_facts(self, codes: list[str]) -> list[dict]:
+        """Final statuses of earlier strata's conclusions, as facts for the next stratum."""
+        return [{"t": "c", "c": c, "l": self.code(c).level} for c in codes]
+
+    def all_codes(self) -> list[str]:
+        return sorted(self.producers)
+
+
+def _earliest(dates) -> str | None:
+    ds = [d for d in dates if d]
+    return min(ds) if ds else None
+
+
+def fact_display(facts: FactSet, name: str) -> object:
+    """The value of a fact as the incident stated it (sets without the sentinel)."""
+    if name in facts.known:
+        v = facts.known[name]
+        return [x for x in v if x != SENTINEL] if isinstance(v, list) else v
+    return None

@@ -1,0 +1,194 @@
+"""JSON Schema validation of loaded YAML documents, with errors that name the file and line.
+
+jsonschema's own messages are written for programmers ("Additional properties are not allowed
+('foo' was unexpected)"); editors get one sentence that says what is wrong and what to write.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+import json
+from functools import lru_cache
+from typing import Any, Iterable
+
+import jsonschema
+from jsonschema import Draft202012Validator, FormatChecker
+
+from .errors import InputError, InputErrors
+from .paths import SCHEMAS_DIR
+from .yamlio import Doc
+
+_FORMATS = FormatChecker()
+
+
+@_FORMATS.checks("date", raises=ValueError)
+def _is_date(value: Any) -> bool:
+    if not isinstance(value, str):
+        return True
+    _dt.date.fromisoformat(value)
+    return len(value) == 10
+
+
+@_FORMATS.checks("appi-date", raises=ValueError)
+def _is_date_or_unknown(value: Any) -> bool:
+    if value == "unknown" or not isinstance(value, str):
+        return True
+    return _is_date(value)
+
+
+@lru_cache(maxsize=None)
+def load_schema(name: str) -> dict:
+    with open(SCHEMAS_DIR / f"{name}.schema.json", encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+@lru_cache(maxsize=None)
+def validator(name: str) -> Draft202012Validator:
+    schema = load_schema(name)
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema, format_checker=_FORMATS)
+
+
+def schema_version(name: str) -> str:
+    return load_schema(name).get("x-schema-version", "0")
+
+
+def validate_doc(doc: Doc, name: str, *, limit: int = 20) -> None:
+    """Raise InputError(s) if `doc` does not conform to schemas/<name>.schema.json."""
+    if not isinstance(doc.data, dict):
+        raise doc.error((), f"expected a mapping at the top of the file, found {_kind(doc.data)}",
+                        "see the examples in fixtures/ for the layout", kind="schema")
+    errors = _collect(doc, name)
+    if not errors:
+        return
+    errors = errors[:limit]
+    raise errors[0] if len(errors) == 1 else InputErrors(errors)
+
+
+def _collect(doc: Doc, name: str) -> list[InputError]:
+    found: dict[tuple, InputError] = {}
+    for err in validator(name).iter_errors(doc.data):
+        leaf = _deepest(err)
+        e = _explain(doc, leaf)
+        found.setdefault((e.line or 0, e.message), e)
+    return sorted(found.values(), key=lambda e: (e.line or 0, e.message))
+
+
+def _deepest(err: jsonschema.ValidationError) -> jsonschema.ValidationError:
+    """For anyOf/oneOf/if-then, report the most specific sub-error instead of 'not valid under any'."""
+    if not err.context:
+        return err
+    best = jsonschema.exceptions.best_match(err.context)
+    # an anyOf whose branches fail on *type* says little: keep the parent, explained by _explain
+    if best.validator == "type" and err.validator in ("anyOf", "oneOf") and len(best.absolute_path) == len(err.absolute_path):
+        return err
+    return _deepest(best)
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return f"true/false ({str(value).lower()})"
+    if isinstance(value, int):
+        return f"a number ({value})"
+    if isinstance(value, float):
+        return f"a number ({value})"
+    if isinstance(value, str):
+        return f"text ({value!r})"
+    if isinstance(value, list):
+        return "a list"
+    return "a mapping"
+
+
+_TYPE_WORDS = {"string": "text", "integer": "a whole number", "number": "a number",
+               "boolean": "true or false", "array": "a list", "object": "a mapping", "null": "null"}
+
+
+def _where(path: Iterable) -> str:
+    parts = []
+    for p in path:
+        parts.append(f"[{p}]" if isinstance(p, int) else (("." if parts else "") + str(p)))
+    return "".join(parts) or "top level"
+
+
+def suggest(word: str, options: Iterable[str]) -> str | None:
+    options = [str(o) for o in options]
+    close = difflib.get_close_matches(str(word), options, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def _explain(doc: Doc, err: jsonschema.ValidationError) -> InputError:
+    path = tuple(err.absolute_path)
+    where = _where(path)
+    v = err.validator
+    inst = err.instance
+    hint = None
+    if v == "additionalProperties":
+        allowed = sorted(err.schema.get("properties", {}))
+        extras = sorted(set(inst) - set(allowed)) if isinstance(inst, dict) else []
+        key = extras[0] if extras else "?"
+        guess = suggest(key, allowed)
+        message = f"unknown key '{key}' in {where}"
+        hint = f"did you mean '{guess}'?" if guess else f"allowed keys: {', '.join(allowed)}"
+        if " " in key.strip() and not guess:
+            hint = ("a comma inside {...} starts a new key: put text that contains a comma in "
+                    "double quotes")
+        return doc.error(path + (key,), message, hint, kind="schema")
+    if v == "required":
+        missing = err.message.split("'")[1] if "'" in err.message else err.message
+        return doc.error(path, f"missing required key '{missing}' in {where}",
+                         f"add '{missing}:'", kind="schema")
+    if v == "enum":
+        options = [o for o in err.validator_value]
+        guess = suggest(inst, [o for o in options if isinstance(o, str)]) if isinstance(inst, str) else None
+        shown = ", ".join(json.dumps(o, ensure_ascii=False) for o in options[:40])
+        message = f"{where}: {_kind(inst)} is not an allowed value"
+        hint = f"did you mean '{guess}'?" if guess else f"use one of: {shown}"
+        return doc.error(path, message, hint, kind="value")
+    if v == "const":
+        return doc.error(path, f"{where}: {_kind(inst)} is not allowed here",
+                         f"write {json.dumps(err.validator_value, ensure_ascii=False)}", kind="value")
+    if v == "type":
+        want = err.validator_value
+        want = [want] if isinstance(want, str) else want
+        words = " or ".join(_TYPE_WORDS.get(w, w) for w in want)
+        return doc.error(path, f"{where}: expected {words}, found {_kind(inst)}",
+                         "fix the value's type", kind="type")
+    if v in ("anyOf", "oneOf"):
+        kinds = sorted({_describe_branch(s) for s in err.validator_value})
+        return doc.error(path, f"{where}: {_kind(inst)} is not valid here",
+                         f"expected {' or '.join(k for k in kinds if k)}", kind="type")
+    if v == "format":
+        if err.validator_value in ("date", "appi-date"):
+            return doc.error(path, f"{where}: {inst!r} is not a real calendar date",
+                             "write an existing date as YYYY-MM-DD" +
+                             (" or 'unknown'" if err.validator_value == "appi-date" else ""),
+                             kind="date")
+        return doc.error(path, f"{where}: {inst!r} is not a valid {err.validator_value}", kind="value")
+    if v == "pattern":
+        return doc.error(path, f"{where}: {_kind(inst)} does not have the expected form",
+                         f"it must match {err.validator_value}", kind="value")
+    if v in ("minItems", "minLength", "minProperties"):
+        return doc.error(path, f"{where} is empty", "give at least one value", kind="schema")
+    if v in ("maxProperties",):
+        keys = ", ".join(sorted(inst)) if isinstance(inst, dict) else ""
+        return doc.error(path, f"{where} has too many keys ({keys})",
+                         "a fact test has exactly one operator besides 'fact'; use 'all' to combine tests",
+                         kind="schema")
+    if v in ("minimum", "maximum", "maxLength", "maxItems", "uniqueItems"):
+        return doc.error(path, f"{where}: {err.message}", kind="value")
+    return doc.error(path, f"{where}: {err.message}", kind="schema")
+
+
+def _describe_branch(schema: dict) -> str:
+    if "$ref" in schema:
+        return "a mapping (" + schema["$ref"].rsplit("/", 1)[-1] + ")"
+    if "const" in schema:
+        return json.dumps(schema["const"], ensure_ascii=False)
+    t = schema.get("type")
+    if isinstance(t, list):
+        return " or ".join(_TYPE_WORDS.get(x, x) for x in t)
+    if t:
+        return _TYPE_WORDS.get(t, t)
+    return ""
