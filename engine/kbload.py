@@ -40,8 +40,11 @@ def load_kb(root: Path = RULES_DIR) -> KB:
     namer = _cit.CitationNamer(m["sources"], m["citation_parts"])
     sections = {s["id"]: _section(s, i) for i, s in enumerate(m["sections"])}
 
+    # The KB hash is over each file's canonical content (keys sorted, rules/parameters/conclusions
+    # sorted by id): the same law written in another order is the same KB; any change of content,
+    # quote or date is a different one. Comments are not law and do not count.
     hasher = hashlib.sha256()
-    hasher.update(b"kb.yaml\0" + (root / MANIFEST).read_bytes())
+    hasher.update(b"kb.yaml\0" + _canonical(manifest.data))
     docs: list[Doc] = []
     files = [MANIFEST]
     for path in rule_files(root):
@@ -56,7 +59,7 @@ def load_kb(root: Path = RULES_DIR) -> KB:
         except InputError as exc:
             errors.append(exc)
             continue
-        hasher.update(rel.encode() + b"\0" + path.read_bytes())
+        hasher.update(rel.encode() + b"\0" + _canonical(doc.data))
         docs.append(doc)
 
     units: dict[str, Unit] = {}
@@ -145,6 +148,15 @@ def load_kb(root: Path = RULES_DIR) -> KB:
     return KB(kb["id"], kb["version"], kb["title"], kb["as_of_facts"], m["sources"], sections,
               units, rules, params, concls, hasher.hexdigest(), files, list(dict.fromkeys(warnings)),
               docs_by_path, m["citation_parts"])
+
+
+def _canonical(data: dict) -> bytes:
+    import json
+    data = dict(data)
+    for key, ident in (("rules", "id"), ("parameters", "id"), ("conclusions", "code")):
+        if key in data:
+            data[key] = sorted(data[key], key=lambda x: x[ident])
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def _section(s: dict, order: int) -> Section:
