@@ -99,11 +99,19 @@ class _Builder:
         reviews: dict[str, dict] = {}
         for c in concls:
             c["displayed"] = _displayed(c)
-            if not c["displayed"] or c["status"] not in (UNDETERMINED, NEEDS_REVIEW):
+            if not c["displayed"]:
+                continue
+            for key in ("deadline", "window"):      # a date that cannot be computed yet
+                for q in (c.get(key) or {}).get("questions", []):
+                    entry = questions.setdefault(q["fact"], dict(q, affects=[]))
+                    if c["code"] not in entry["affects"]:
+                        entry["affects"].append(c["code"])
+            if c["status"] not in (UNDETERMINED, NEEDS_REVIEW):
                 continue
             for q in c["questions"]:
                 entry = questions.setdefault(q["fact"], dict(q, affects=[]))
-                entry["affects"].append(c["code"])
+                if c["code"] not in entry["affects"]:
+                    entry["affects"].append(c["code"])
             for rv in c["reviews"]:
                 entry = reviews.setdefault(rv["rule"], dict(rv, affects=[]))
                 entry["affects"].append(c["code"])
