@@ -97,8 +97,10 @@ class _Builder:
         concls.sort(key=lambda c: (self.kb.sections[c["section"]].order, c["order"], c["code"]))
         questions: dict[str, dict] = {}
         reviews: dict[str, dict] = {}
+        present = {k for k, v in doc.data.items() if v not in (None, {}, [])}
         for c in concls:
-            c["displayed"] = _displayed(c)
+            needs = self.kb.sections[c["section"]].needs_input
+            c["displayed"] = _displayed(c) and (not needs or bool(present & set(needs)))
             if not c["displayed"]:
                 continue
             for key in ("deadline", "window"):      # a date that cannot be computed yet

@@ -160,7 +160,7 @@ def _canonical(data: dict) -> bytes:
 
 
 def _section(s: dict, order: int) -> Section:
-    return Section(s["id"], s["title"], order)
+    return Section(s["id"], s["title"], order, tuple(s.get("needs_input", ())))
 
 
 def _did_you_mean(word: str, options) -> str | None:

@@ -107,6 +107,7 @@ class Section:
     id: str
     title: Text
     order: int
+    needs_input: tuple = ()     # shown only when the input has one of these top-level parts
 
 
 @dataclass
