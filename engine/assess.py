@@ -196,6 +196,9 @@ class _Builder:
             "reviews": [rvs[k] for k in sorted(rvs)],
         }
         entry.update(self.outputs(code, cs))
+        action = entry.get("values", {}).get("action")
+        if action is not None and self.kb.actions_done_fact:
+            entry["done"] = action in (self.facts.known.get(self.kb.actions_done_fact) or [])
         return entry
 
     @staticmethod

@@ -145,9 +145,13 @@ def load_kb(root: Path = RULES_DIR) -> KB:
                 for ref, c in sorted(_all_citations(rules, params),
                                      key=lambda rc: (rc[1].file, rc[1].line or 0, rc[0]))
                 if c.status == "unverified"]
+    done = kb.get("actions_done_fact")
+    if done and (vocabulary().get(done) is None or vocabulary().get(done).kind != "set"):
+        raise manifest.error(("kb", "actions_done_fact"), f"'{done}' is not a list fact of the vocabulary",
+                             "name a set fact of schemas/incident.schema.json", kind="reference")
     return KB(kb["id"], kb["version"], kb["title"], kb["as_of_facts"], m["sources"], sections,
               units, rules, params, concls, hasher.hexdigest(), files, list(dict.fromkeys(warnings)),
-              docs_by_path, m["citation_parts"])
+              done, docs_by_path, m["citation_parts"])
 
 
 def _canonical(data: dict) -> bytes:

@@ -125,6 +125,7 @@ class KB:
     files_hash: str
     files: list[str]
     warnings: list[str] = field(default_factory=list)
+    actions_done_fact: str | None = None
     docs: dict = field(default_factory=dict)      # file -> loaded Doc, for line numbers in later errors
     citation_parts: dict = field(default_factory=dict)
 
