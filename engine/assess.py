@@ -214,10 +214,16 @@ class _Builder:
                "file": v.file, "line": v.line,
                "citations": [self.cite(c) for c in v.citations],
                "derivations": [self.derivation(d) for d in st.derivations] if st.final in ("T", "M") else [],
-               "defeated_by": st.defeated_by}
+               "defeated_by": st.defeated_by,
+               "fired": self.fired(rid)}
         if v.judgment:
             out["judgment"] = v.judgment
         return out
+
+    def fired(self, rid: str) -> str | None:
+        """'certain' when the rule's condition held, 'possible' when it only might, else None."""
+        variants = {f.variant for f in self.r.firings.get(rid, [])}
+        return "certain" if "L" in variants else ("possible" if variants else None)
 
     def derivation(self, d: dict) -> dict:
         facts = []

@@ -151,7 +151,8 @@ def load_kb(root: Path = RULES_DIR) -> KB:
                              "name a set fact of schemas/incident.schema.json", kind="reference")
     return KB(kb["id"], kb["version"], kb["title"], kb["as_of_facts"], m["sources"], sections,
               units, rules, params, concls, hasher.hexdigest(), files, list(dict.fromkeys(warnings)),
-              done, docs_by_path, m["citation_parts"])
+              done, m.get("documented_examples", {}).get("items", []), docs_by_path,
+              m["citation_parts"])
 
 
 def _canonical(data: dict) -> bytes:

@@ -1,0 +1,146 @@
+"""Coverage of the knowledge base by its fixtures — measured, not claimed.
+
+Three views:
+  examples    every documented example of the seed deck, with the fixtures that name it;
+  provisions  every clause the KB cites, with the rules citing it and the fixtures exercising them;
+  rules       every rule version, with fixtures where it fires (its condition held for certain)
+              and fixtures where it is relevant but does not fire (the fixture asserts the rule's
+              conclusion, or a conclusion the rule feeds, or names the rule under rules_do_not_hold,
+              and the rule's condition did not hold).
+A gap in any view is a problem; `appi-kb coverage` exits non-zero when there is one.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from .conditions import literals, normalise
+from .fixtures import Fixture, Result
+from .model import KB
+from .vocabulary import vocabulary
+
+
+@dataclass
+class CoverageReport:
+    examples: list[dict] = field(default_factory=list)
+    provisions: list[dict] = field(default_factory=list)
+    rules: list[dict] = field(default_factory=list)
+    unverified: list[dict] = field(default_factory=list)
+    failing_fixtures: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"examples": self.examples, "provisions": self.provisions, "rules": self.rules,
+                "unverified": self.unverified, "failing_fixtures": self.failing_fixtures,
+                "problems": self.problems,
+                "summary": self.summary()}
+
+    def summary(self) -> dict:
+        return {
+            "examples": len(self.examples),
+            "examples_covered": sum(1 for e in self.examples if e["fixtures"]),
+            "provisions": len(self.provisions),
+            "provisions_exercised": sum(1 for p in self.provisions if p["fixtures"]),
+            "rule_versions": len(self.rules),
+            "rule_versions_firing": sum(1 for r in self.rules if r["fires"]),
+            "rule_versions_non_firing": sum(1 for r in self.rules if r["relevant_not_firing"]),
+            "unverified_citations": len(self.unverified),
+            "fixtures_failing": len(self.failing_fixtures),
+            "problems": len(self.problems),
+        }
+
+
+def _reads(kb: KB) -> dict[str, set[str]]:
+    """rule version ref -> conclusion codes its condition reads (for 'feeds' relevance)."""
+    vocab = vocabulary()
+    out: dict[str, set[str]] = {}
+    for rule in kb.rules.values():
+        for v in rule.versions:
+            def err(path, message, hint=None):   # the KB already validated; never raised here
+                return ValueError(message)
+
+            def lookup(pid, path):
+                p = kb.parameters[pid]
+                return p.versions[0].value
+            tree = normalise(v.when, v.when_path, vocab, lookup, err)
+            out[v.ref] = {lit.name for lit in literals(tree) if lit.kind == "concl"}
+    return out
+
+
+def coverage(kb: KB, fixtures: list[Fixture], results: list[Result]) -> CoverageReport:
+    rep = CoverageReport()
+    by_example: dict[str, list[str]] = defaultdict(list)
+    for fx in fixtures:
+        by_example[fx.seed_example].append(fx.id)
+    for ex in kb.documented_examples:
+        fxs = sorted(by_example.get(ex["id"], []))
+        rep.examples.append({"id": ex["id"], "line": ex["line"], "gist": ex["gist"], "fixtures": fxs})
+        if not fxs:
+            rep.problems.append(f"{ex['id']} ({ex['gist']}): no fixture names this example")
+
+    reads = _reads(kb)
+    consumers: dict[str, set[str]] = defaultdict(set)    # code -> codes of rules that read it
+    for rule in kb.rules.values():
+        for v in rule.versions:
+            for code in reads[v.ref]:
+                consumers[code].add(v.then["conclude"])
+
+    fires: dict[str, set[str]] = defaultdict(set)
+    quiet: dict[str, set[str]] = defaultdict(set)
+    for res in results:
+        if not res.passed:
+            rep.failing_fixtures.append(res.fixture.id)
+        a = res.assessment
+        if a is None:
+            continue
+        exp = res.fixture.expect
+        asserted = set(exp.get("conclusions", {}))
+        named_quiet = set(exp.get("rules_do_not_hold", []))
+        for c in a["conclusions"]:
+            for r in c["rules"]:
+                ref = f"{r['id']}@{r['version']}"
+                if r["fired"] == "certain":
+                    fires[ref].add(res.fixture.id)
+                elif r["fired"] is None:
+                    code = c["code"]
+                    if (code in asserted or r["id"] in named_quiet
+                            or consumers.get(code, set()) & asserted):
+                        quiet[ref].add(res.fixture.id)
+
+    cited: dict[str, dict] = {}
+    for rule in sorted(kb.rules.values(), key=lambda r: r.id):
+        for v in rule.versions:
+            f, q = sorted(fires.get(v.ref, ())), sorted(quiet.get(v.ref, ()))
+            rep.rules.append({"rule": rule.id, "version": v.version, "ref": v.ref, "file": v.file,
+                              "line": v.line, "fires": f, "relevant_not_firing": q})
+            if not f:
+                rep.problems.append(f"{v.file}:{v.line}: rule {v.ref} fires in no fixture")
+            if not q:
+                rep.problems.append(f"{v.file}:{v.line}: rule {v.ref} has no fixture where it is "
+                                    "relevant but does not fire")
+            for c in v.citations:
+                entry = cited.setdefault(c.key, {"key": c.key, "statuses": set(), "rules": set(),
+                                                 "fixtures": set()})
+                entry["statuses"].add(c.status)
+                entry["rules"].add(v.ref)
+                entry["fixtures"] |= fires.get(v.ref, set())
+                if c.status == "unverified":
+                    rep.unverified.append({"key": c.key, "rule": v.ref, "file": c.file, "line": c.line})
+    for p in kb.parameters.values():
+        for pv in p.versions:
+            for c in pv.citations:
+                entry = cited.setdefault(c.key, {"key": c.key, "statuses": set(), "rules": set(),
+                                                 "fixtures": set()})
+                entry["statuses"].add(c.status)
+                entry["rules"].add(f"param:{p.id}")
+                if c.status == "unverified":
+                    rep.unverified.append({"key": c.key, "rule": f"param:{p.id}", "file": c.file,
+                                           "line": c.line})
+    for key in sorted(cited):
+        e = cited[key]
+        rep.provisions.append({"key": key, "statuses": sorted(e["statuses"]),
+                               "rules": sorted(e["rules"]), "fixtures": sorted(e["fixtures"])})
+    rep.unverified.sort(key=lambda u: (u["file"], u["line"] or 0, u["rule"]))
+    for fid in rep.failing_fixtures:
+        rep.problems.append(f"fixture {fid} fails: coverage through it is not trustworthy")
+    return rep
