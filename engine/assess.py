@@ -61,6 +61,14 @@ class Engine:
                 self._compiled[key] = (ckb, sessions)
             return self._compiled[key]
 
+    def close(self) -> None:
+        """Free the durable-rules rulesets (each holds native memory until deleted)."""
+        with self._lock:
+            for _ckb, sessions in self._compiled.values():
+                for session in sessions:
+                    session.close()
+            self._compiled.clear()
+
     def choose_as_of(self, facts: FactSet, as_of: _dt.date | None) -> tuple[_dt.date, str]:
         if as_of is not None:
             return as_of, "--as-of"

@@ -245,7 +245,8 @@ def _pattern(lit: Lit, lower: bool) -> dict:
     if lit.fact_kind == "set":
         increasing = INCREASING[lit.op] if lit.positive else not INCREASING[lit.op]
         arr = ("v" if increasing else "p") if lower else ("p" if increasing else "v")
-        known = {"$and": base + [_set_test(lit.op, lit.value, arr, lit.positive)]}
+        domain = vocabulary().facts[lit.name].values
+        known = {"$and": base + [_set_test(lit.op, lit.value, arr, lit.positive, domain)]}
     else:
         known = {"$and": base + [_scalar_test(lit.op, lit.value, lit.positive)]}
     return known if lower else {"$or": [known, unknown]}
@@ -268,20 +269,43 @@ def _scalar_test(op: str, value, positive: bool) -> dict:
     return {cmp if positive else _COMPLEMENT[cmp]: {"v": value}}
 
 
-def _set_test(op: str, values: list, arr: str, positive: bool) -> dict:
-    member = [{"$i": x} for x in values]
-    non_member = [{"$neq": {"$i": x}} for x in values]
+def _set_test(op: str, values: list, arr: str, positive: bool, domain: tuple) -> dict:
+    """A list-membership test built only from single-value $iany/$iall tests.
+
+    durable-rules 2.0.28 leaves `expression.right.type` uninitialised on the node it creates for
+    a compound ($or/$and) test and reads it when that node sits inside $iany/$iall (rete.c:1313):
+    create_ruleset then fails at random with error 102. So a compound test is always outside:
+    "any of S" is an $or of single $iany tests, "only S" is "none of the rest of the domain".
+    """
+    def has(x):
+        return {"$iany": {arr: {"$i": x}}}
+
+    def lacks(x):
+        return {"$iall": {arr: {"$neq": {"$i": x}}}}
+
     if op == "includes_any":
-        return {"$iany": {arr: _or(member)}} if positive else {"$iall": {arr: _and(non_member)}}
+        return _or([has(x) for x in values]) if positive else _and([lacks(x) for x in values])
     if op == "includes_all":
-        if positive:
-            return _and([{"$iany": {arr: m}} for m in member])
-        return _or([{"$iall": {arr: n}} for n in non_member])
-    # includes_only: every member is one of the values (the sentinel always is)
-    allowed = list(values) + [SENTINEL]
-    if positive:
-        return {"$iall": {arr: _or([{"$i": x} for x in allowed])}}
-    return {"$iany": {arr: _and([{"$neq": {"$i": x}} for x in allowed])}}
+        return _and([has(x) for x in values]) if positive else _or([lacks(x) for x in values])
+    # includes_only: no member outside the listed values (the sentinel is never in the domain)
+    rest = [x for x in domain if x not in values]
+    if not rest:
+        raise ValueError("includes_only lists every possible value, so it always holds")
+    return _and([lacks(x) for x in rest]) if positive else _or([has(x) for x in rest])
+
+
+def _no_compound_in_array_test(node, rule: str) -> None:
+    """Guard for the durable-rules fault described in _set_test: it must never come back."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("$iany", "$iall"):
+                (inner,) = value.values()
+                if isinstance(inner, dict) and ("$or" in inner or "$and" in inner):
+                    raise AssertionError(f"compiler produced a compound test inside {key} in {rule}")
+            _no_compound_in_array_test(value, rule)
+    elif isinstance(node, list):
+        for item in node:
+            _no_compound_in_array_test(item, rule)
 
 
 def _check_limits(definition: dict, actions: dict, compiled: dict[str, CompiledRule]) -> None:
@@ -292,6 +316,9 @@ def _check_limits(definition: dict, actions: dict, compiled: dict[str, CompiledR
     if len(definition) > MAX_RULES:
         raise InputError(f"a stratum compiles to {len(definition)} engine rules; the engine allows "
                          f"{MAX_RULES}", kind="compile", hint="split the knowledge base")
+    for name, d in definition.items():
+        for pat in d["all"]:
+            _no_compound_in_array_test(pat, name)
     per_fact: dict[str, set] = defaultdict(set)
     names: dict[str, set] = defaultdict(set)
     shared: dict[str, list[str]] = defaultdict(list)

@@ -123,6 +123,9 @@ def _check_value(fdef: FactDef, op: str, value: Any, path: tuple, err) -> None:
     if not many and isinstance(value, list):
         raise err(path, f"operator '{op}' needs a single value, not a list",
                   "use 'in' or 'includes_any' for several values")
+    if op == "includes_only" and set(fdef.values) <= set(values):
+        raise err(path, f"'includes_only' lists every value of '{fdef.name}', so it always holds",
+                  "remove the test, or list only the values that are allowed")
     for v in values:
         if fdef.kind in ("enum", "set"):
             if v not in fdef.values:
