@@ -126,7 +126,7 @@ def _assess(incident: str, as_of: str | None) -> tuple[object, dict]:
 @click.version_option(package_name=None, version=__import__("engine").__version__,
                       prog_name="appi-kb")
 def main() -> None:
-    """appi-kb: the data-breach duties of Japan's APPI (個人情報保護法26条, 規則7-10条), as data.
+    """appi-kb: the data-breach duties of Japan's APPI (個人情報保護法), as data.
 
     \b
     Describe an incident in YAML, then:
@@ -146,7 +146,7 @@ def main() -> None:
               "(schemas/assessment.schema.json), markdown for reports.")
 @LANG
 def assess(incident: str, as_of: str | None, fmt: str, lang: str) -> None:
-    """Assess INCIDENT (a YAML file): report duty to the PPC and under which 規則7条 items,
+    """Assess INCIDENT (a YAML file): the duty to report to the PPC and on which grounds, the
     速報/確報 dates, notice to the individuals, exceptions, open questions — each with its clause.
 
     \b
@@ -217,10 +217,11 @@ def validate(paths: tuple[str, ...]) -> None:
     from engine import validate as v
     report = v.validate_paths([Path(p) for p in paths]) if paths else v.validate_project()
     errors = report.sorted_errors()
-    lines = [f"warning: {w}" for w in report.warnings]
+    lines = [f"note: {n}" for n in report.notes]
+    lines += [f"warning: {w}" for w in report.warnings]
     if report.warnings:
-        lines.append(f"{len(report.warnings)} warning(s): unverified citations are not yet checked "
-                     "against the source")
+        lines.append(f"{len(report.warnings)} warning(s): unverified citations (quotes not yet "
+                     "checked against their source)")
     lines += [str(e) for e in errors]
     if lines:
         _write("".join(ln + "\n" for ln in lines), err=True)

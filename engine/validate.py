@@ -34,7 +34,8 @@ KINDS = {"rule.schema.json": "rule", "kb.schema.json": "kb",
 @dataclass
 class Report:
     errors: list[InputError] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)      # unverified citations
+    notes: list[str] = field(default_factory=list)         # what was not (fully) checked, and why
     checked: Counter = field(default_factory=Counter)     # kind -> files checked
     compiled_on: list[_dt.date] = field(default_factory=list)
 
@@ -197,7 +198,7 @@ def validate_paths(paths: list[Path]) -> Report:
             root = kb_root(path)
             if root is None:
                 report.checked[kind] += 1
-                report.warnings.append(f"{doc.path}: not inside a knowledge base (no {MANIFEST} in a "
+                report.notes.append(f"{doc.path}: not inside a knowledge base (no {MANIFEST} in a "
                                        "folder above it): checked against the schema only")
                 try:
                     validate_doc(doc, kind)

@@ -54,7 +54,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "f.unless": "次の例外が当てはまらない限り該当",
         "f.excluded_by": "適用された例外",
         "deadline.due": "{due}（起算日 {start} から{days}日）",
-        "deadline.rolled": "{nominal} が{reasons}のため {due} に繰り下げ",
+        "deadline.rolled": "{reasons}のため、{nominal} から {due} に繰り下げ",
         "deadline.unknown": "未確定（起算日が決まらない）",
         "window.span": "{first}{sep}{last}（起算日 {start} から{from_day}〜{to_day}日。目安）",
         "window.unknown": "未確定（起算日が決まらない）",
