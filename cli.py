@@ -106,8 +106,23 @@ def _sections(engine) -> list[dict]:
             for s in sorted(engine.kb.sections.values(), key=lambda s: s.order)]
 
 
+def load_incident(path: Path):
+    """The incident at `path`, validated; a fixture or rule file given by mistake is named as such."""
+    from engine.paths import display
+    from engine.schemas import validate_doc
+    from engine.validate import kind_of
+    from engine.yamlio import load_yaml
+    doc = load_yaml(path, display(path))
+    kind = kind_of(doc)
+    if kind != "incident":
+        hint = {"fixture": f"run `appi-kb test {path}`, or use its `incident:` part as an incident file"}
+        raise doc.error(("$schema",), f"this is a {kind} file, not an incident",
+                        hint.get(kind, f"check it with `appi-kb validate {path}`"), kind="usage")
+    validate_doc(doc, "incident")
+    return doc
+
+
 def _assess(incident: str, as_of: str | None) -> tuple[object, dict]:
-    from engine.assess import load_incident
     day = parse_date(as_of)
     doc = load_incident(Path(incident))
     engine = _engine()

@@ -121,3 +121,13 @@ def test_bad_fixture_for_test_command(run):
     r = run("test", DATA / "fixtures" / "bad" / "schema.yaml")
     assert_one_clean_error(r, "tests/data/fixtures/bad/schema.yaml:9",
                            ["expect.conclusions.report_duty", "'yes_please'", "use one of"])
+
+
+@pytest.mark.parametrize("path,kind,hint", [
+    (DATA / "fixtures" / "pass" / "card-leak.yaml", "fixture", "run `appi-kb test "),
+    (BAD / "rules" / "missing_citation.yaml", "rule", "check it with `appi-kb validate "),
+])
+def test_assess_a_file_that_is_not_an_incident(run, path, kind, hint):
+    r = run("assess", path)
+    rel = path.relative_to(BAD.parent.parent).as_posix()
+    assert_one_clean_error(r, f"{rel}:1", [f"this is a {kind} file, not an incident", hint])

@@ -97,6 +97,7 @@ def test_exceptions_and_nothing_open(assess, sections):
     assert "● 委託元に通知した委託先の報告義務の免除（act26-1.proviso@1）" in applied
     assert "  打ち消された判断：個人情報保護委員会への報告義務" in applied
     assert _block(out, "未確定の事項").strip() == "なし"
+    assert "※" not in _block(out, "結論")
     report = _block(out, "個人情報保護委員会への報告")
     assert "適用された例外：委託元に通知した委託先の報告義務の免除（act26-1.proviso）" in report
 
@@ -108,6 +109,9 @@ def test_open_points_and_reviews(assess, sections):
     for q in a["questions"]:
         assert f"● {q['question']['ja']}" in open_points
         assert f"確認が必要な事実：{q['label']['ja']}（{q['fact']}）" in open_points
+    decision = _block(out, "結論")
+    assert f"※ 事実が不明なため未確定の点が {len(a['questions'])} 件あります。" in decision
+    assert f"※ 人による判断が必要な点が {len(a['reviews'])} 件あります" in decision
     reviews = _block(out, "要検討（判断が必要な事項）")
     for rv in a["reviews"]:
         assert f"判断が必要：{rv['question']['ja']}" in reviews

@@ -22,8 +22,10 @@ def layout(view: View) -> str:
     out += [f"- **{esc(label)}**: {esc(value)}" for label, value in view.header]
     for block in view.blocks:
         out += ["", f"## {esc(block.title)}", ""]
+        # entries are headings when any has details, so one block never mixes the two forms
+        headings = any(ln.kind == "entry" and ln.children for ln in block.lines)
         for line in block.lines:
-            if line.kind == "entry" and line.children:     # a conclusion: its own heading
+            if line.kind == "entry" and headings:
                 out += ["", f"### {esc(line.text)}", ""] + _lines(line.children, 0) + [""]
             elif line.kind == "text":
                 out += [esc(line.text), ""]

@@ -188,8 +188,7 @@ def build_view(a: dict, lang: str, sections: list[dict] | None = None) -> View:
     concl = {c["code"]: c for c in a["conclusions"]}
     shown = [c for c in a["conclusions"] if c["displayed"]]
     rule_labels = _rule_labels(a)
-    blocks = [Block(msg(lang, "decision"),
-                    [Line("entry", heading(c, lang)) for c in shown if c["headline"]])]
+    blocks = [Block(msg(lang, "decision"), _decision(a, shown, lang))]
     dated = [c for c in shown if c.get("deadline") or c.get("window")]
     if dated:
         blocks.append(Block(msg(lang, "key_dates"), [_date_line(c, lang) for c in dated]))
@@ -203,6 +202,28 @@ def build_view(a: dict, lang: str, sections: list[dict] | None = None) -> View:
     blocks.append(Block(msg(lang, "sources"), _sources(a, lang) or _none(lang)))
     blocks.append(Block(msg(lang, "receipt"), _receipt(a, lang)))
     return View(msg(lang, "title"), _header(a, lang), blocks)
+
+
+def _decision(a: dict, shown: list[dict], lang: str) -> list[Line]:
+    """The headlines, each with the other findings of its section, then what is still open."""
+    lines = []
+    for c in shown:
+        if not c["headline"]:
+            continue
+        line = Line("entry", heading(c, lang))
+        related = [heading(o, lang) for o in shown
+                   if o["section"] == c["section"] and not o["headline"]]
+        if related:
+            line.children.append(Line("field", label=msg(lang, "f.related"),
+                                      children=[Line("item", h) for h in related]))
+        lines.append(line)
+    if a["questions"]:
+        lines.append(Line("text", msg(lang, "d.questions", n=len(a["questions"]),
+                                      title=msg(lang, "open_points"))))
+    if a["reviews"]:
+        lines.append(Line("text", msg(lang, "d.reviews", n=len(a["reviews"]),
+                                      title=msg(lang, "reviews"))))
+    return lines
 
 
 def _none(lang: str) -> list[Line]:
