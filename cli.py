@@ -11,12 +11,20 @@ import re
 import sys
 from functools import lru_cache
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
+from engine import __version__
 from engine.errors import EngineError, InputError, InputErrors
 from engine.schemas import suggest
+
+if TYPE_CHECKING:
+    from engine.assess import Engine
+    from engine.yamlio import Doc
+
+# The engine and renderers are imported inside the commands: `--help` and usage errors stay fast
+# (loading durable-rules and the KB takes a moment).
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_ENGINE = 0, 1, 2, 3
 
@@ -96,17 +104,17 @@ def parse_date(value: str | None, where: str = "--as-of") -> _dt.date | None:
 
 # ---- the engine, loaded once per process ------------------------------------------------------
 @lru_cache(maxsize=1)
-def _engine():
+def _engine() -> "Engine":
     from engine.assess import Engine
     return Engine()
 
 
-def _sections(engine) -> list[dict]:
+def _sections(engine: "Engine") -> list[dict]:
     return [{"id": s.id, "title": s.title}
             for s in sorted(engine.kb.sections.values(), key=lambda s: s.order)]
 
 
-def load_incident(path: Path):
+def load_incident(path: Path) -> "Doc":
     """The incident at `path`, validated; a fixture or rule file given by mistake is named as such."""
     from engine.paths import display
     from engine.schemas import validate_doc
@@ -122,7 +130,7 @@ def load_incident(path: Path):
     return doc
 
 
-def _assess(incident: str, as_of: str | None) -> tuple[object, dict]:
+def _assess(incident: str, as_of: str | None) -> tuple["Engine", dict]:
     day = parse_date(as_of)
     doc = load_incident(Path(incident))
     engine = _engine()
@@ -138,8 +146,7 @@ def _assess(incident: str, as_of: str | None) -> tuple[object, dict]:
 
 # ---- commands ---------------------------------------------------------------------------------
 @click.group(cls=_Group, epilog=EXIT_CODES, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name=None, version=__import__("engine").__version__,
-                      prog_name="appi-kb")
+@click.version_option(version=__version__, prog_name="appi-kb")
 def main() -> None:
     """appi-kb: the data-breach duties of Japan's APPI (個人情報保護法), as data.
 

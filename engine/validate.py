@@ -124,27 +124,26 @@ def expectation_errors(fx: Fixture, kb: KB) -> list[InputError]:
     facts = vocabulary().facts
     clause_keys = {c.key for _, c in kb.all_citations()}
 
-    def check(section: str, names, known, what: str) -> None:
-        for i, name in enumerate(names):
+    def check(section: str, names: list[str] | dict, known, what: str) -> None:
+        # a mapping's names are its keys (each has a line); a list's are its items (by index)
+        keyed = list(names) if isinstance(names, dict) else list(enumerate(names))
+        for entry in keyed:
+            key, name = (entry, entry) if isinstance(names, dict) else entry
             if name in known:
                 continue
-            key = i if isinstance(names, list) else name
             guess = suggest(name, known)
-            errs.append(fx.doc.error(("expect", section, key), f"expect.{section}: unknown {what} '{name}'",
+            path = ("expect", *section.split("."), key)
+            errs.append(fx.doc.error(path, f"expect.{section}: unknown {what} '{name}'",
                                      f"did you mean '{guess}'?" if guess else
                                      f"use a {what} of the knowledge base (see `appi-kb rules`)",
                                      kind="reference"))
 
     for section in ("conclusions", "unless", "since", "deadlines", "windows", "values"):
-        check(section, list(exp.get(section, {})), kb.conclusions, "conclusion code")
+        check(section, exp.get(section, {}), kb.conclusions, "conclusion code")
     for section in ("rules_hold", "rules_do_not_hold", "exceptions_applied", "reviews"):
         check(section, exp.get(section, []), kb.rules, "rule id")
     for code, ids in exp.get("unless", {}).items():
-        check_ids = [i for i in ids if i not in kb.rules]
-        for rid in check_ids:
-            guess = suggest(rid, kb.rules)
-            errs.append(fx.doc.error(("expect", "unless", code), f"expect.unless.{code}: unknown rule id '{rid}'",
-                                     f"did you mean '{guess}'?" if guess else None, kind="reference"))
+        check(f"unless.{code}", ids, kb.rules, "rule id")
     check("questions", exp.get("questions", []), facts, "fact name")
     check("citations", exp.get("citations", []), clause_keys, "clause key")
     return errs

@@ -2,13 +2,13 @@
 open points, the sources and the receipt. Layout only; the content comes from `view.build_view`."""
 from __future__ import annotations
 
-
 from .view import Line, View, build_view, colon
 
 INDENT = "  "
 
 
 def render(assessment: dict, lang: str = "ja", sections: list[dict] | None = None) -> str:
+    """`sections`: [{id, title}] in the KB's order (the assessment carries only section ids)."""
     return layout(build_view(assessment, lang, sections), lang)
 
 
@@ -39,6 +39,3 @@ def lines_of(line: Line, depth: int, lang: str) -> list[str]:
     for child in line.children:
         out += lines_of(child, depth + 1, lang)
     return out
-
-
-
