@@ -44,6 +44,11 @@ def colon(lang: str) -> str:
     return "：" if lang == "ja" else ": "
 
 
+def paren(text: str, lang: str) -> str:
+    """' (text)' in English, '（text）' in Japanese."""
+    return f"（{text}）" if lang == "ja" else f" ({text})"
+
+
 def status_word(c: dict, lang: str) -> str:
     key = f"status.{c['status']}"
     if c.get("headline") and c["status"] in ("established", "not_established"):
@@ -234,7 +239,7 @@ def _header(a: dict, lang: str) -> list[tuple[str, str]]:
     inc = a["incident"]
     name = inc.get("title") or inc.get("file")
     if inc.get("id"):
-        name = f"{name}（{inc['id']}）" if lang == "ja" else f"{name} ({inc['id']})"
+        name += paren(inc["id"], lang)
     out = [(msg(lang, "incident"), name)]
     business = a["facts"].get("business.name")
     if isinstance(business, str):
@@ -265,12 +270,13 @@ def _sections(a: dict, sections: list[dict] | None, lang: str) -> list[tuple[str
 
 
 def _rule_labels(a: dict) -> dict[str, dict]:
+    """rule id -> its label, for every rule and exception the assessment mentions."""
     labels: dict[str, dict] = {}
     for c in a["conclusions"]:
         for r in c["rules"]:
-            labels.setdefault(r["id"], {"label": r["label"], "version": r["version"]})
+            labels.setdefault(r["id"], r["label"])
         for e in c["exceptions"]:
-            labels.setdefault(e["rule"], {"label": e["label"], "version": e["version"]})
+            labels.setdefault(e["rule"], e["label"])
     return labels
 
 
@@ -282,7 +288,7 @@ def _date_line(c: dict, lang: str) -> Line:
         parts.append(f"{msg(lang, 'f.window')} {window_text(c['window'], lang)}")
     label = text_of(c["label"], lang)
     if c["status"] != "established":
-        label += f"［{status_word(c, lang)}］" if lang == "ja" else f" [{status_word(c, lang)}]"
+        label += paren(status_word(c, lang), lang)
     return Line("field", (msg(lang, "list_sep")).join(parts), label=label)
 
 
@@ -340,11 +346,8 @@ def _conclusion(c: dict, concl: dict, rule_labels: dict, lang: str) -> Line:
 
 
 def _rule_name(rid: str, rule_labels: dict, lang: str) -> str:
-    info = rule_labels.get(rid)
-    if not info:
-        return rid
-    return f"{text_of(info['label'], lang)}（{rid}）" if lang == "ja" else \
-        f"{text_of(info['label'], lang)} ({rid})"
+    label = rule_labels.get(rid)
+    return text_of(label, lang) + paren(rid, lang) if label else rid
 
 
 def _exceptions(a: dict, lang: str) -> list[Line]:
@@ -361,8 +364,7 @@ def _exceptions(a: dict, lang: str) -> list[Line]:
     lines = []
     for rid in sorted(found):
         e = found[rid]
-        title = f"{text_of(e['label'], lang)}（{rid}@{e['version']}）" if lang == "ja" else \
-            f"{text_of(e['label'], lang)} ({rid}@{e['version']})"
+        title = text_of(e["label"], lang) + paren(f"{rid}@{e['version']}", lang)
         lines.append(Line("entry", title, children=[
             Line("field", join(unique(targets[rid]), lang), label=msg(lang, "exc.defeats")),
             Line("field", join(unique(cit["key"] for cit in e["citations"]), lang),
@@ -377,8 +379,7 @@ def _open_points(a: dict, concl: dict, rule_labels: dict, lang: str) -> list[Lin
     lines = []
     for q in a["questions"]:
         line = Line("entry", text_of(q["question"], lang),
-                    children=[Line("field", f"{text_of(q['label'], lang)}（{q['fact']}）"
-                                   if lang == "ja" else f"{text_of(q['label'], lang)} ({q['fact']})",
+                    children=[Line("field", text_of(q["label"], lang) + paren(q["fact"], lang),
                                    label=msg(lang, "f.ask"))])
         if q.get("confirm"):
             base = q["fact"]
@@ -397,8 +398,7 @@ def _open_points(a: dict, concl: dict, rule_labels: dict, lang: str) -> list[Lin
 def _reviews(a: dict, concl: dict, lang: str) -> list[Line]:
     lines = []
     for rv in a["reviews"]:
-        title = f"{text_of(rv['label'], lang)}（{rv['rule']}@{rv['version']}）" if lang == "ja" else \
-            f"{text_of(rv['label'], lang)} ({rv['rule']}@{rv['version']})"
+        title = text_of(rv["label"], lang) + paren(f"{rv['rule']}@{rv['version']}", lang)
         line = Line("entry", title, children=[
             Line("field", text_of(rv["question"], lang), label=msg(lang, "f.review")),
             Line("field", join((text_of(concl[k]["label"], lang) if k in concl else k
