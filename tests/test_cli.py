@@ -191,6 +191,18 @@ def test_explain_marks_unknown_facts(run):
     assert "event.status = ? (不明)" in r.stdout
 
 
+def test_explain_exception_with_the_facts_that_made_it_hold(run):
+    r = run("explain", ENTRUSTEE, "report_duty", "--lang", "en")
+    assert r.code == 0
+    lines = r.stdout.splitlines()
+    assert "● report_duty Duty to report to the PPC: excluded (an exception applies) (excluded)" in lines
+    assert "    Exception applied: act26-1.proviso" in lines
+    weighed = r.stdout.split("exceptions weighed:\n", 1)[1]
+    assert weighed.startswith("    act26-1.proviso@1 ") and ": holds\n" in weighed
+    assert "        entrustment.notified_entrustor = true" in weighed
+    assert "quote 法26条1項ただし書 [" in weighed
+
+
 def test_explain_unknown_conclusion_suggests(run):
     r = run("explain", CARD, "report_dutty")
     assert r.code == 2 and r.stdout == ""
