@@ -78,7 +78,10 @@ def _deepest(err: jsonschema.ValidationError) -> jsonschema.ValidationError:
     """For anyOf/oneOf/if-then, report the most specific sub-error instead of 'not valid under any'."""
     if not err.context:
         return err
-    best = jsonschema.exceptions.best_match(err.context)
+    # A branch that failed *inside* the value (a list item not in the enum) matched the value's
+    # shape; best_match would prefer the shallower "const: unknown" of the other branch.
+    inside = [e for e in err.context if len(e.absolute_path) > len(err.absolute_path)]
+    best = jsonschema.exceptions.best_match(inside or err.context)
     # an anyOf whose branches fail on *type* says little: keep the parent, explained by _explain
     if best.validator == "type" and err.validator in ("anyOf", "oneOf") and len(best.absolute_path) == len(err.absolute_path):
         return err

@@ -1,0 +1,323 @@
+"""appi-kb: the command line (click). Run as `appi-kb …` once installed, or `python cli.py …`.
+
+Every command builds its whole output first and writes it at the end, so bad input never leaves a
+partial answer on stdout. Errors go to stderr as one line each: `file:line: message — what to do`.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import re
+import sys
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+import click
+
+from engine import __version__
+from engine.errors import EngineError, InputError, InputErrors
+from engine.schemas import suggest
+
+if TYPE_CHECKING:
+    from engine.assess import Engine
+    from engine.yamlio import Doc
+
+# The engine and renderers are imported inside the commands: `--help` and usage errors stay fast
+# (loading durable-rules and the KB takes a moment).
+
+EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_ENGINE = 0, 1, 2, 3
+
+EXIT_CODES = """\b
+Exit codes:
+  0  done
+  1  fixtures failed (appi-kb test)
+  2  bad input: a file, a rule, a fact, a date or an option; each problem
+     is one line on stderr, `file:line: message — what to fix`
+  3  engine fault (a bug, not your input); set APPI_KB_DEBUG=1 for details"""
+
+LANG = click.option("--lang", type=click.Choice(["ja", "en"]), default="ja", show_default=True,
+                    help="Language of the output (ja: Japanese, en: English).")
+AS_OF = click.option("--as-of", "as_of", metavar="YYYY-MM-DD",
+                     help="Assess with the rules in force on this date (default: the date the "
+                          "business learned of the event, from the incident).")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+# ---- output and errors ------------------------------------------------------------------------
+def _write(text: str, err: bool = False) -> None:
+    """UTF-8 whatever the terminal's locale, so the same input gives the same bytes."""
+    stream = sys.stderr if err else sys.stdout
+    try:
+        stream.flush()
+        stream.buffer.write(text.encode("utf-8"))
+        stream.buffer.flush()
+    except BrokenPipeError:           # `appi-kb rules | head`: the reader left; not an error
+        sys.stderr = open(os.devnull, "w")
+        raise click.exceptions.Exit(EXIT_OK) from None
+
+
+def _fail(lines: list[str], code: int) -> NoReturn:
+    _write("".join(line + "\n" for line in lines), err=True)
+    raise click.exceptions.Exit(code)
+
+
+def _input_error(message: str, where: str, hint: str | None = None) -> InputError:
+    """An error about a command-line value; `where` names the option or argument."""
+    return InputError(message, file=where, hint=hint, kind="usage")
+
+
+class _Group(click.Group):
+    """Turns InputError / EngineError raised by any command into the documented exit codes."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except InputErrors as exc:
+            _fail([str(e) for e in exc.errors], EXIT_INPUT)
+        except InputError as exc:
+            _fail([str(exc)], EXIT_INPUT)
+        except EngineError as exc:
+            _fail([f"engine fault: {exc} — this is a bug in appi-kb, not in your input; "
+                   "please report it with the incident file"], EXIT_ENGINE)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:          # a bug: one line, unless asked for the traceback
+            if os.environ.get("APPI_KB_DEBUG"):
+                raise
+            _fail([f"internal error: {type(exc).__name__}: {exc} — this is a bug in appi-kb; "
+                   "rerun with APPI_KB_DEBUG=1 for the traceback and report it"], EXIT_ENGINE)
+
+
+def parse_date(value: str | None, where: str = "--as-of") -> _dt.date | None:
+    if value is None:
+        return None
+    if not _DATE.match(value):
+        raise _input_error(f"'{value}' is not a date in the form YYYY-MM-DD", where,
+                           "write the date as YYYY-MM-DD, e.g. 2024-04-01")
+    try:
+        return _dt.date.fromisoformat(value)
+    except ValueError:
+        raise _input_error(f"'{value}' is not a real calendar date", where,
+                           "write an existing date as YYYY-MM-DD, e.g. 2024-04-01") from None
+
+
+# ---- the engine, loaded once per process ------------------------------------------------------
+@lru_cache(maxsize=1)
+def _engine() -> "Engine":
+    from engine.assess import Engine
+    return Engine()
+
+
+def _sections(engine: "Engine") -> list[dict]:
+    return [{"id": s.id, "title": s.title}
+            for s in sorted(engine.kb.sections.values(), key=lambda s: s.order)]
+
+
+def load_incident(path: Path) -> "Doc":
+    """The incident at `path`, validated; a fixture or rule file given by mistake is named as such."""
+    from engine.paths import display
+    from engine.schemas import validate_doc
+    from engine.validate import kind_of
+    from engine.yamlio import load_yaml
+    doc = load_yaml(path, display(path))
+    kind = kind_of(doc)
+    if kind != "incident":
+        hint = {"fixture": f"run `appi-kb test {path}`, or use its `incident:` part as an incident file"}
+        raise doc.error(("$schema",), f"this is a {kind} file, not an incident",
+                        hint.get(kind, f"check it with `appi-kb validate {path}`"), kind="usage")
+    validate_doc(doc, "incident")
+    return doc
+
+
+def _assess(incident: str, as_of: str | None) -> tuple["Engine", dict]:
+    day = parse_date(as_of)
+    doc = load_incident(Path(incident))
+    engine = _engine()
+    try:
+        return engine, engine.assess(doc, day)
+    except InputErrors:
+        raise
+    except InputError as exc:         # e.g. no assessment date: say which file (or option) it is about
+        if exc.file is None:
+            exc.file = "--as-of" if (day and exc.kind == "as_of") else doc.path
+        raise
+
+
+# ---- commands ---------------------------------------------------------------------------------
+@click.group(cls=_Group, epilog=EXIT_CODES, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(version=__version__, prog_name="appi-kb")
+def main() -> None:
+    """appi-kb: the data-breach duties of Japan's APPI (個人情報保護法), as data.
+
+    \b
+    Describe an incident in YAML, then:
+      appi-kb assess incident.yaml            what must be done, by when, and why
+      appi-kb explain incident.yaml           the derivation behind each conclusion
+      appi-kb validate                        check the rules, fixtures and examples
+      appi-kb test                            run the documented examples (fixtures)
+      appi-kb rules [ID]                      the catalog of rules and their sources
+    """
+
+
+@main.command()
+@click.argument("incident", metavar="INCIDENT")
+@AS_OF
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
+              show_default=True, help="text for people, json for tools "
+              "(schemas/assessment.schema.json), markdown for reports.")
+@LANG
+def assess(incident: str, as_of: str | None, fmt: str, lang: str) -> None:
+    """Assess INCIDENT (a YAML file): the duty to report to the PPC and on which grounds, the
+    速報/確報 dates, notice to the individuals, exceptions, open questions — each with its clause.
+
+    \b
+    Example:
+      appi-kb assess incident.yaml
+      appi-kb assess incident.yaml --format json > assessment.json
+      appi-kb assess incident.yaml --as-of 2024-03-31 --lang en
+    """
+    from engine.render import render
+    engine, a = _assess(incident, as_of)
+    _write(render(a, fmt, lang, _sections(engine)))
+
+
+@main.command()
+@click.argument("incident", metavar="INCIDENT")
+@click.argument("conclusion", metavar="[CONCLUSION]", required=False)
+@AS_OF
+@LANG
+def explain(incident: str, conclusion: str | None, as_of: str | None, lang: str) -> None:
+    """Show why: for CONCLUSION (a code such as report_duty; default: the headline conclusions),
+    each rule that yields it (id@version, file:line), its verbatim citations, the facts it matched,
+    the conclusions it rests on (recursively) and the exceptions weighed.
+
+    \b
+    Example:
+      appi-kb explain incident.yaml
+      appi-kb explain incident.yaml reg7.item4 --lang en
+    """
+    from engine.render import explain as explain_render
+    engine, a = _assess(incident, as_of)
+    present = [c["code"] for c in a["conclusions"]]
+    if conclusion is None:
+        codes = [c["code"] for c in a["conclusions"] if c["headline"]]
+    elif conclusion in present:
+        codes = [conclusion]
+    elif conclusion in engine.kb.conclusions:
+        raise _input_error(f"conclusion '{conclusion}' has no rule in force on {a['as_of']}",
+                           "CONCLUSION", "choose another --as-of, or see `appi-kb rules`")
+    else:
+        guess = suggest(conclusion, sorted(engine.kb.conclusions))
+        raise _input_error(f"unknown conclusion '{conclusion}'", "CONCLUSION",
+                           f"did you mean '{guess}'?" if guess else
+                           "use a conclusion code such as " + ", ".join(
+                               c["code"] for c in a["conclusions"] if c["headline"]))
+    _write(explain_render.render(a, codes, lang))
+
+
+_NOUNS = {"kb": "KB manifest", "rule": "rule file", "fixture": "fixture", "incident": "incident",
+          "file": "unreadable file"}
+
+
+@main.command()
+@click.argument("paths", nargs=-1, metavar="[PATHS]...")
+def validate(paths: tuple[str, ...]) -> None:
+    """Check rules, fixtures and incidents: schemas, duplicate ids, references to unknown rules,
+    conclusions or facts, overlapping versions, parameter gaps, and (by compiling the rules in
+    force on every date a version starts or ends) dependency cycles and engine limits.
+
+    With no PATHS: the whole knowledge base, every fixture and every incident under examples/.
+    With PATHS (files or folders): each file as its `$schema` says (rule, kb, fixture; a mapping
+    without `$schema` is an incident). Unverified citations are listed as warnings.
+
+    \b
+    Example:
+      appi-kb validate
+      appi-kb validate rules/law/appi/art26.yaml my-incident.yaml
+    """
+    from engine import validate as v
+    report = v.validate_paths([Path(p) for p in paths]) if paths else v.validate_project()
+    errors = report.sorted_errors()
+    lines = [f"note: {n}" for n in report.notes]
+    lines += [f"warning: {w}" for w in report.warnings]
+    if report.warnings:
+        lines.append(f"{len(report.warnings)} warning(s): unverified citations (quotes not yet "
+                     "checked against their source)")
+    lines += [str(e) for e in errors]
+    if lines:
+        _write("".join(ln + "\n" for ln in lines), err=True)
+    checked = ", ".join(f"{n} {_NOUNS.get(kind, kind)}{'' if n == 1 else 's'}"
+                        for kind, n in sorted(report.checked.items()))
+    dates = f"; compiled on {len(report.compiled_on)} date(s)" if report.compiled_on else ""
+    verdict = "FAILED" if errors else "OK"
+    _write(f"{verdict}: checked {checked or 'nothing'}{dates}: "
+           f"{len(errors)} error(s), {len(report.warnings)} warning(s)\n")
+    if errors:
+        raise click.exceptions.Exit(EXIT_INPUT)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, metavar="[PATHS]...")
+def test(paths: tuple[str, ...]) -> None:
+    """Run the fixture regression: assess each documented example and check its expectations
+    (statuses, rules, exceptions, citations, questions, dates). Ends with `N passed, N failed`.
+
+    PATHS: fixture files or folders (default: fixtures/).
+
+    \b
+    Example:
+      appi-kb test
+      appi-kb test fixtures/se-05-card-number.yaml
+    """
+    from engine.fixtures import load_fixtures, run_fixture
+    from engine.paths import FIXTURES_DIR
+    from engine.render.messages import msg
+    targets = [Path(p) for p in paths] or ([FIXTURES_DIR] if FIXTURES_DIR.is_dir() else [])
+    fixtures = load_fixtures(targets) if targets else []
+    if not fixtures:
+        _write("warning: no fixtures found\n", err=True)
+    engine = _engine()
+    out, passed, failed = [], 0, 0
+    for fx in fixtures:
+        result = run_fixture(engine, fx)
+        if result.passed:
+            passed += 1
+            out.append(f"PASS {fx.id}")
+        else:
+            failed += 1
+            out.append(f"FAIL {fx.id} ({fx.file})")
+            out += [f"    {f}" for f in result.failures]
+    out.append(msg("en", "t.summary", passed=passed, failed=failed))
+    _write("\n".join(out) + "\n")
+    if failed:
+        raise click.exceptions.Exit(EXIT_FAILED)
+
+
+@main.command()
+@click.argument("rule_id", metavar="[ID]", required=False)
+@LANG
+def rules(rule_id: str | None, lang: str) -> None:
+    """List every rule (id, kind, versions, label) grouped by its source file, or show rule ID in
+    full: each version's condition, conclusion, exceptions, judgment and citations.
+
+    \b
+    Example:
+      appi-kb rules
+      appi-kb rules act26-1.proviso --lang en
+    """
+    from engine.kbload import load_kb
+    from engine.render import catalog
+    kb = load_kb()
+    if rule_id is None:
+        _write(catalog.render_list(kb, lang))
+        return
+    if rule_id not in kb.rules:
+        guess = suggest(rule_id, sorted(kb.rules))
+        raise _input_error(f"unknown rule id '{rule_id}'", "ID",
+                           f"did you mean '{guess}'?" if guess else "run `appi-kb rules` for the list")
+    _write(catalog.render_rule(kb, rule_id, lang))
+
+
+if __name__ == "__main__":
+    main()

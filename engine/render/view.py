@@ -1,0 +1,460 @@
+"""The responder's view of an assessment: what to show, in which order, in one language.
+
+`build_view` decides the content; `text.py` and `markdown.py` only lay it out, so the two formats
+always say the same thing. Everything shown comes from the assessment dict (and the fact words of
+the incident schema); nothing here knows any provision of the law.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from ..vocabulary import vocabulary
+from .messages import MESSAGES, msg, text_of
+
+HOLDS_FOR = {"established": ("holds",), "undetermined": ("open",), "needs_review": ("open",)}
+
+
+@dataclass
+class Line:
+    """One line of the view. `kind`: entry (a heading-like item), field (label: text), item
+    (a bullet), quote (verbatim source text; `label` is its status), link (a URL), text (plain)."""
+    kind: str
+    text: str = ""
+    label: str = ""
+    children: list["Line"] = field(default_factory=list)
+
+
+@dataclass
+class Block:
+    title: str
+    lines: list[Line]
+
+
+@dataclass
+class View:
+    title: str
+    header: list[tuple[str, str]]
+    blocks: list[Block]
+
+
+# ---- small formatting helpers (shared with explain) ------------------------------------------
+def colon(lang: str) -> str:
+    return "：" if lang == "ja" else ": "
+
+
+def paren(text: str, lang: str) -> str:
+    """' (text)' in English, '（text）' in Japanese."""
+    return f"（{text}）" if lang == "ja" else f" ({text})"
+
+
+def status_word(c: dict, lang: str) -> str:
+    key = f"status.{c['status']}"
+    if c.get("headline") and c["status"] in ("established", "not_established"):
+        key += ".headline"
+    return msg(lang, key)
+
+
+def heading(c: dict, lang: str) -> str:
+    """'label：status', or the conclusion's own negative wording when it does not hold."""
+    if c["status"] == "not_established" and c.get("negative_label"):
+        return text_of(c["negative_label"], lang)
+    return f"{text_of(c['label'], lang)}{colon(lang)}{status_word(c, lang)}"
+
+
+def day(iso: str | None, lang: str) -> str:
+    """An ISO date with its weekday, so a manager sees at once that a deadline is a Monday."""
+    if not iso:
+        return msg(lang, "unknown")
+    weekday = msg(lang, "weekdays").split(",")[_dt.date.fromisoformat(iso).weekday()]
+    return f"{iso}（{weekday}）" if lang == "ja" else f"{iso} ({weekday})"
+
+
+def join(parts: Iterable[str], lang: str) -> str:
+    parts = [p for p in parts if p]
+    return msg(lang, "list_sep").join(parts) if parts else msg(lang, "none")
+
+
+def fact_label(name: str, lang: str) -> str:
+    base = name[:-len("(possible)")] if name.endswith("(possible)") else name
+    fdef = vocabulary().get(base)
+    label = text_of(fdef.label, lang) if fdef else base
+    return label + (msg(lang, "possible") if base != name else "")
+
+
+def fact_value(name: str, value: Any, lang: str) -> str:
+    """A fact's value in words: enum and set values by their labels, unknown as 不明."""
+    if value == "unknown" or value is None:
+        return msg(lang, "unknown")
+    fdef = vocabulary().get(name)
+    if isinstance(value, list):
+        if value and all(isinstance(v, dict) and "date" in v for v in value):   # dated series
+            return join((f"{p['value']}（{p['date']}）" if p.get("date") else str(p["value"])
+                         for p in value), lang)
+        return join((_one_value(fdef, v, lang) for v in value), lang)
+    return _one_value(fdef, value, lang)
+
+
+def _one_value(fdef, value: Any, lang: str) -> str:
+    if isinstance(value, bool):
+        return msg(lang, "yes" if value else "no")
+    if fdef is not None and isinstance(value, str) and value in fdef.value_labels:
+        return fdef.value_label(value, lang)
+    return str(value)
+
+
+def citation_status(cit: dict, lang: str) -> str:
+    status = cit.get("status", "unverified")
+    return msg(lang, f"cite.{status}", date=cit.get("verified_on", "?"))
+
+
+def skipped_reason(reason: str, lang: str) -> str:
+    """The calendar's reason for skipping a day ('saturday', 'national_holiday:NAME', 'closed:A..B')."""
+    kind, _, rest = reason.partition(":")
+    if kind == "national_holiday":
+        return msg(lang, "day.national_holiday", name=rest)
+    if kind == "closed" and ".." in rest:
+        start, end = rest.split("..", 1)
+        return msg(lang, "day.closed", start=start, end=end)
+    key = f"day.{kind}"
+    return msg(lang, key) if key in MESSAGES[lang] else reason
+
+
+def deadline_text(d: dict, lang: str) -> str:
+    if not d.get("due"):
+        text = msg(lang, "deadline.unknown")
+        return _with_needs(text, d, lang)
+    text = msg(lang, "deadline.due", due=day(d["due"], lang), start=d["start"], days=d["days"])
+    skipped = d.get("skipped") or []
+    if skipped:
+        reasons = join((f"{s['date']} {skipped_reason(s['reason'], lang)}" for s in skipped), lang)
+        sep = "。" if lang == "ja" else "; "
+        text += sep + msg(lang, "deadline.rolled", nominal=d.get("nominal", "?"),
+                          reasons=reasons, due=d["due"])
+    return text
+
+
+def window_text(w: dict, lang: str) -> str:
+    if not w.get("from"):
+        return _with_needs(msg(lang, "window.unknown"), w, lang)
+    return msg(lang, "window.span", first=day(w["from"], lang), last=day(w["to"], lang),
+               sep=msg(lang, "range_sep"), start=w["start"], from_day=w["from_day"],
+               to_day=w["to_day"])
+
+
+def _with_needs(text: str, spec: dict, lang: str) -> str:
+    qs = spec.get("questions") or []
+    if not qs:
+        return text
+    sep = " — " if lang == "en" else "　"
+    return text + sep + msg(lang, "needs", facts=join((text_of(q["label"], lang) for q in qs), lang))
+
+
+def value_lines(values: dict, lang: str) -> list[Line]:
+    """Values shown with a conclusion: labelled lists become bullets (numbered by `no`)."""
+    lines = []
+    for key in sorted(values):
+        v = values[key]
+        if isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
+            for x in v:
+                prefix = f"{x['no']}. " if "no" in x else ""
+                lines.append(Line("item", prefix + text_of(x, lang)))
+        elif isinstance(v, dict):
+            lines.append(Line("field", text_of(v, lang), label=key))
+        elif isinstance(v, list):
+            lines.append(Line("field", join((_scalar(x, lang) for x in v), lang), label=key))
+        else:
+            lines.append(Line("field", _scalar(v, lang), label=key))
+    return lines
+
+
+def _scalar(v: Any, lang: str) -> str:
+    if isinstance(v, bool):
+        return msg(lang, "yes" if v else "no")
+    if v == "unknown":
+        return msg(lang, "unknown")
+    return str(v)
+
+
+def supporting_rules(c: dict) -> list[dict]:
+    """The rules behind a conclusion's status: those that hold, or (when open) those that are open."""
+    wanted = HOLDS_FOR.get(c["status"], ())
+    return [r for r in c["rules"] if r["status"] in wanted]
+
+
+def unique(items: Iterable[Any]) -> list[Any]:
+    return list(dict.fromkeys(items))
+
+
+# ---- the view --------------------------------------------------------------------------------
+def build_view(a: dict, lang: str, sections: list[dict] | None = None) -> View:
+    """`sections`: [{id, title: {ja, en}}] in display order (from the KB manifest)."""
+    concl = {c["code"]: c for c in a["conclusions"]}
+    shown = [c for c in a["conclusions"] if c["displayed"]]
+    rule_labels = _rule_labels(a)
+    blocks = [Block(msg(lang, "decision"), _decision(a, shown, lang))]
+    dated = [c for c in shown if c.get("deadline") or c.get("window")]
+    if dated:
+        blocks.append(Block(msg(lang, "key_dates"), [_date_line(c, lang) for c in dated]))
+    for sec_id, title in _sections(a, sections, lang):
+        members = [c for c in shown if c["section"] == sec_id]
+        if members:
+            blocks.append(Block(title, [_conclusion(c, concl, rule_labels, lang) for c in members]))
+    blocks.append(Block(msg(lang, "exceptions_applied"), _exceptions(a, lang) or _none(lang)))
+    blocks.append(Block(msg(lang, "open_points"), _open_points(a, concl, rule_labels, lang) or _none(lang)))
+    blocks.append(Block(msg(lang, "reviews"), _reviews(a, concl, lang) or _none(lang)))
+    blocks.append(Block(msg(lang, "sources"), _sources(a, lang) or _none(lang)))
+    blocks.append(Block(msg(lang, "receipt"), _receipt(a, lang)))
+    return View(msg(lang, "title"), _header(a, lang), blocks)
+
+
+def _decision(a: dict, shown: list[dict], lang: str) -> list[Line]:
+    """The headlines, each with the other findings of its section, then what is still open."""
+    lines = []
+    for c in shown:
+        if not c["headline"]:
+            continue
+        line = Line("entry", heading(c, lang))
+        related = [heading(o, lang) for o in shown
+                   if o["section"] == c["section"] and not o["headline"]]
+        if related:
+            line.children.append(Line("field", label=msg(lang, "f.related"),
+                                      children=[Line("item", h) for h in related]))
+        lines.append(line)
+    if a["questions"]:
+        lines.append(Line("text", msg(lang, "d.questions", n=len(a["questions"]),
+                                      title=msg(lang, "open_points"))))
+    if a["reviews"]:
+        lines.append(Line("text", msg(lang, "d.reviews", n=len(a["reviews"]),
+                                      title=msg(lang, "reviews"))))
+    return lines
+
+
+def _none(lang: str) -> list[Line]:
+    return [Line("text", msg(lang, "none"))]
+
+
+def _header(a: dict, lang: str) -> list[tuple[str, str]]:
+    inc = a["incident"]
+    name = inc.get("title") or inc.get("file")
+    if inc.get("id"):
+        name += paren(inc["id"], lang)
+    out = [(msg(lang, "incident"), name)]
+    business = a["facts"].get("business.name")
+    if isinstance(business, str):
+        out.append((msg(lang, "business"), business))
+    out.append((msg(lang, "as_of"), f"{day(a['as_of'], lang)} — {_as_of_source(a, lang)}"))
+    return out
+
+
+def _as_of_source(a: dict, lang: str) -> str:
+    """Where the assessment date came from: --as-of, or the incident date it was taken from."""
+    source = a["receipt"]["as_of_source"]
+    if source == "--as-of":
+        return msg(lang, "as_of_flag")
+    return msg(lang, "as_of_from", label=fact_label(source, lang), fact=source)
+
+
+def _sections(a: dict, sections: list[dict] | None, lang: str) -> list[tuple[str, str]]:
+    if sections:
+        out = [(s["id"], text_of(s["title"], lang)) for s in sections]
+    else:
+        out = []
+    known = {sid for sid, _ in out}
+    for c in a["conclusions"]:            # a section the caller did not name still shows
+        if c["section"] not in known:
+            known.add(c["section"])
+            out.append((c["section"], c["section"]))
+    return out
+
+
+def _rule_labels(a: dict) -> dict[str, dict]:
+    """rule id -> its label, for every rule and exception the assessment mentions."""
+    labels: dict[str, dict] = {}
+    for c in a["conclusions"]:
+        for r in c["rules"]:
+            labels.setdefault(r["id"], r["label"])
+        for e in c["exceptions"]:
+            labels.setdefault(e["rule"], e["label"])
+    return labels
+
+
+def _date_line(c: dict, lang: str) -> Line:
+    parts = []
+    if c.get("deadline"):
+        parts.append(f"{msg(lang, 'f.deadline')} {deadline_text(c['deadline'], lang)}")
+    if c.get("window"):
+        parts.append(f"{msg(lang, 'f.window')} {window_text(c['window'], lang)}")
+    label = text_of(c["label"], lang)
+    if c["status"] != "established":
+        label += paren(status_word(c, lang), lang)
+    return Line("field", (msg(lang, "list_sep")).join(parts), label=label)
+
+
+def _conclusion(c: dict, concl: dict, rule_labels: dict, lang: str) -> Line:
+    line = Line("entry", heading(c, lang))
+    kids = line.children
+    support = supporting_rules(c)
+    if c.get("since"):
+        kids.append(Line("field", msg(lang, "f.since_text", date=day(c["since"], lang)),
+                         label=msg(lang, "f.since")))
+    if c.get("values"):
+        kids.extend(value_lines(c["values"], lang))
+    if c.get("guidance"):
+        kids.append(Line("field", text_of(c["guidance"], lang), label=msg(lang, "f.guidance")))
+    if c.get("deadline"):
+        kids.append(Line("field", deadline_text(c["deadline"], lang), label=msg(lang, "f.deadline")))
+    if c.get("window"):
+        kids.append(Line("field", window_text(c["window"], lang), label=msg(lang, "f.window")))
+    facts: dict[str, Any] = {}
+    rests: list[str] = []
+    for r in support:
+        for d in r["derivations"]:
+            for f in d["facts"]:
+                facts.setdefault(f["fact"], f["value"])
+            rests.extend(d["conclusions"])
+    if facts:
+        kids.append(Line("field", label=msg(lang, "f.facts"), children=[
+            Line("item", f"{fact_label(n, lang)}{colon(lang)}{fact_value(n, v, lang)}")
+            for n, v in facts.items()]))
+    if rests:
+        kids.append(Line("field", join((text_of(concl[r]["label"], lang) if r in concl else r
+                                        for r in unique(rests)), lang),
+                         label=msg(lang, "f.rests_on")))
+    if c["status"] == "excluded":
+        by = unique(d for r in c["rules"] for d in r["defeated_by"])
+        kids.append(Line("field", join((_rule_name(d, rule_labels, lang) for d in by), lang),
+                         label=msg(lang, "f.excluded_by")))
+    if c.get("unless"):
+        kids.append(Line("field", join((_rule_name(d, rule_labels, lang) for d in c["unless"]), lang),
+                         label=msg(lang, "f.unless")))
+    if c["status"] in ("undetermined", "needs_review"):
+        if c["questions"]:
+            kids.append(Line("field", join((text_of(q["label"], lang) for q in c["questions"]), lang),
+                             label=msg(lang, "f.ask")))
+        if c["reviews"]:
+            kids.append(Line("field", join((text_of(rv["label"], lang) for rv in c["reviews"]), lang),
+                             label=msg(lang, "f.review")))
+    keys = unique(cit["key"] for r in support for cit in r["citations"])
+    if c["status"] == "excluded":
+        keys = unique(cit["key"] for e in c["exceptions"] if e["status"] == "holds"
+                      for cit in e["citations"])
+    if keys:
+        kids.append(Line("field", join(keys, lang), label=msg(lang, "f.clauses")))
+    return line
+
+
+def _rule_name(rid: str, rule_labels: dict, lang: str) -> str:
+    label = rule_labels.get(rid)
+    return text_of(label, lang) + paren(rid, lang) if label else rid
+
+
+def _exceptions(a: dict, lang: str) -> list[Line]:
+    """Exceptions that hold, each with the conclusions whose rules they overrode."""
+    found: dict[str, dict] = {}
+    targets: dict[str, list[str]] = {}
+    for c in a["conclusions"]:
+        info = {e["rule"]: e for e in c["exceptions"]}
+        for r in c["rules"]:
+            for d in r["defeated_by"]:
+                if d in info:
+                    found.setdefault(d, info[d])
+                    targets.setdefault(d, []).append(text_of(c["label"], lang))
+    lines = []
+    for rid in sorted(found):
+        e = found[rid]
+        title = text_of(e["label"], lang) + paren(f"{rid}@{e['version']}", lang)
+        lines.append(Line("entry", title, children=[
+            Line("field", join(unique(targets[rid]), lang), label=msg(lang, "exc.defeats")),
+            Line("field", join(unique(cit["key"] for cit in e["citations"]), lang),
+                 label=msg(lang, "f.clauses"))]))
+    return lines
+
+
+def _open_points(a: dict, concl: dict, rule_labels: dict, lang: str) -> list[Line]:
+    def labels(codes: list[str]) -> str:
+        return join((text_of(concl[k]["label"], lang) if k in concl else k for k in codes), lang)
+
+    lines = []
+    for q in a["questions"]:
+        line = Line("entry", text_of(q["question"], lang),
+                    children=[Line("field", text_of(q["label"], lang) + paren(q["fact"], lang),
+                                   label=msg(lang, "f.ask"))])
+        if q.get("confirm"):
+            base = q["fact"]
+            line.children.append(Line("field", fact_value(base, q["confirm"], lang),
+                                      label=msg(lang, "q.confirm")))
+        line.children.append(Line("field", labels(q["affects"]), label=msg(lang, "q.affects")))
+        lines.append(line)
+    for c in a["conclusions"]:
+        if c["displayed"] and c.get("unless"):
+            lines.append(Line("entry", msg(lang, "q.unless_text", label=text_of(c["label"], lang),
+                                           exceptions=join((_rule_name(d, rule_labels, lang)
+                                                            for d in c["unless"]), lang))))
+    return lines
+
+
+def _reviews(a: dict, concl: dict, lang: str) -> list[Line]:
+    lines = []
+    for rv in a["reviews"]:
+        title = text_of(rv["label"], lang) + paren(f"{rv['rule']}@{rv['version']}", lang)
+        line = Line("entry", title, children=[
+            Line("field", text_of(rv["question"], lang), label=msg(lang, "f.review")),
+            Line("field", join((text_of(concl[k]["label"], lang) if k in concl else k
+                                for k in rv["affects"]), lang), label=msg(lang, "q.affects"))])
+        guidance = Line("field", label=msg(lang, "rv.guidance"))
+        for cit in rv["citations"]:
+            guidance.children.append(Line("quote", cit["quote"],
+                                          label=f"{cit['key']} — {citation_status(cit, lang)}"))
+        line.children.append(guidance)
+        lines.append(line)
+    return lines
+
+
+def _sources(a: dict, lang: str) -> list[Line]:
+    """Each clause the shown conclusions rest on, once, with every distinct quote of it."""
+    cites: list[dict] = []
+    for c in a["conclusions"]:
+        if not c["displayed"]:
+            continue
+        for r in supporting_rules(c):
+            cites.extend(r["citations"])
+        for e in c["exceptions"]:
+            if e["status"] == "holds" or e["rule"] in c.get("unless", []):
+                cites.extend(e["citations"])
+    for c in a["conclusions"]:            # exceptions applied anywhere are shown, so are their sources
+        for r in c["rules"]:
+            for e in c["exceptions"]:
+                if e["rule"] in r["defeated_by"]:
+                    cites.extend(e["citations"])
+    for rv in a["reviews"]:
+        cites.extend(rv["citations"])
+    by_key: dict[str, list[dict]] = {}
+    for cit in cites:
+        quotes = by_key.setdefault(cit["key"], [])
+        if all(q["quote"] != cit["quote"] for q in quotes):
+            quotes.append(cit)
+    lines = []
+    for key, quotes in by_key.items():
+        kids = []
+        for cit in quotes:
+            kids.append(Line("quote", cit["quote"], label=citation_status(cit, lang)))
+        for url in unique(cit["url"] for cit in quotes if cit.get("url")):
+            kids.append(Line("link", url))
+        lines.append(Line("entry", key, children=kids))
+    return lines
+
+
+def _receipt(a: dict, lang: str) -> list[Line]:
+    r = a["receipt"]
+    return [
+        Line("field", f"{r['kb_id']} {r['kb_version']}", label=msg(lang, "r.kb")),
+        Line("field", r["rules_sha256"], label=msg(lang, "r.sha")),
+        Line("field", f"{r['as_of']} — {_as_of_source(a, lang)}", label=msg(lang, "r.as_of")),
+        Line("field", msg(lang, "r.rules_count", n=len(r["rule_versions"])), label=msg(lang, "r.rules")),
+        Line("field", ", ".join(f"{k} {v}" for k, v in sorted(r["schemas"].items())),
+             label=msg(lang, "r.schemas")),
+        Line("field", ", ".join(f"{k} {v}" for k, v in sorted(r["engine"].items())),
+             label=msg(lang, "r.engine")),
+    ]

@@ -1,0 +1,266 @@
+"""Validation of everything an editor writes: the knowledge base, fixtures and incidents.
+
+One job: collect every problem (an `InputError` with file, line and what to do) and every warning
+(unverified citations), so `appi-kb validate` can show them all in one run. Nothing is assessed.
+
+The knowledge base is loaded (schemas, references, version overlaps, parameter gaps) and then
+compiled on every date where a rule or parameter version starts or ends, because the set of rules in
+force changes only on those dates: a stratification cycle or an engine-limit violation that exists
+on any day exists on one of them.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .compile import compile_kb
+from .errors import InputError, InputErrors
+from .facts import incident_facts
+from .fixtures import Fixture, fixture_files, load_fixture
+from .kbload import MANIFEST, load_kb, rule_files
+from .model import KB
+from .paths import FIXTURES_DIR, PROJECT_ROOT, RULES_DIR, display
+from .schemas import suggest, validate_doc
+from .vocabulary import vocabulary
+from .yamlio import Doc, load_yaml
+
+EXAMPLES_DIR = PROJECT_ROOT / "examples"
+KINDS = {"rule.schema.json": "rule", "kb.schema.json": "kb",
+         "fixture.schema.json": "fixture", "incident.schema.json": "incident"}
+
+
+@dataclass
+class Report:
+    errors: list[InputError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)      # unverified citations
+    notes: list[str] = field(default_factory=list)         # what was not (fully) checked, and why
+    checked: Counter = field(default_factory=Counter)     # kind -> files checked
+    compiled_on: list[_dt.date] = field(default_factory=list)
+
+    def add(self, exc: InputError) -> None:
+        self.errors.extend(exc.errors if isinstance(exc, InputErrors) else [exc])
+
+    def sorted_errors(self) -> list[InputError]:
+        seen, out = set(), []
+        for e in sorted(self.errors, key=lambda e: (e.file or "", e.line or 0, e.message)):
+            if str(e) not in seen:
+                seen.add(str(e))
+                out.append(e)
+        return out
+
+
+# ---- the knowledge base -----------------------------------------------------------------------
+def boundary_dates(kb: KB) -> list[_dt.date]:
+    """Every date on which the set of rule or parameter versions in force can change."""
+    days: set[_dt.date] = set()
+    versions = [v for r in kb.rules.values() for v in r.versions]
+    versions += [pv for p in kb.parameters.values() for pv in p.versions]
+    for v in versions:
+        days.add(v.valid_from)
+        if v.valid_to:
+            days.add(v.valid_to + _dt.timedelta(days=1))
+    return sorted(days)
+
+
+def check_kb(root: Path, report: Report) -> KB | None:
+    """Load and compile the knowledge base under `root`; return it when it loads."""
+    report.checked["rule"] += len(rule_files(root))
+    report.checked["kb"] += 1
+    try:
+        kb = load_kb(root)
+    except InputError as exc:
+        report.add(exc)
+        return None
+    report.warnings.extend(kb.warnings)
+    for day in boundary_dates(kb):
+        if not any(r.version_on(day) for r in kb.rules.values()):
+            continue                      # after every rule has ended: nothing to compile
+        report.compiled_on.append(day)
+        try:
+            compile_kb(kb, day)
+        except InputError as exc:
+            for e in (exc.errors if isinstance(exc, InputErrors) else [exc]):
+                report.add(_on_day(e, day))
+    return kb
+
+
+def _on_day(err: InputError, day: _dt.date) -> InputError:
+    """Say on which date a compile error arises, unless the message already does."""
+    if str(day) in err.message:
+        return err
+    return InputError(f"{err.message} (with the rules in force on {day})", file=err.file,
+                      line=err.line, hint=err.hint, kind=err.kind)
+
+
+# ---- incidents and fixtures ------------------------------------------------------------------
+def check_incident_doc(doc: Doc, report: Report) -> None:
+    try:
+        validate_doc(doc, "incident")
+        incident_facts(doc)               # dates that contradict each other, counts below bounds
+    except InputError as exc:
+        report.add(exc)
+
+
+def check_fixture(path: Path, kb: KB | None, report: Report) -> Fixture | None:
+    try:
+        fx = load_fixture(path)
+        incident_facts(fx.incident)
+    except InputError as exc:
+        report.add(exc)
+        return None
+    if kb is not None:
+        for err in expectation_errors(fx, kb):
+            report.add(err)
+    return fx
+
+
+def expectation_errors(fx: Fixture, kb: KB) -> list[InputError]:
+    """Names in `expect:` that the knowledge base does not know: such an expectation could never
+    be met, or (for rules_do_not_hold) would always be met and test nothing."""
+    errs: list[InputError] = []
+    exp = fx.expect
+    facts = vocabulary().facts
+    clause_keys = {c.key for _, c in kb.all_citations()}
+
+    def check(section: str, names: list[str] | dict, known, what: str) -> None:
+        # a mapping's names are its keys (each has a line); a list's are its items (by index)
+        keyed = list(names) if isinstance(names, dict) else list(enumerate(names))
+        for entry in keyed:
+            key, name = (entry, entry) if isinstance(names, dict) else entry
+            if name in known:
+                continue
+            guess = suggest(name, known)
+            path = ("expect", *section.split("."), key)
+            errs.append(fx.doc.error(path, f"expect.{section}: unknown {what} '{name}'",
+                                     f"did you mean '{guess}'?" if guess else
+                                     f"use a {what} of the knowledge base (see `appi-kb rules`)",
+                                     kind="reference"))
+
+    for section in ("conclusions", "unless", "since", "deadlines", "windows", "values"):
+        check(section, exp.get(section, {}), kb.conclusions, "conclusion code")
+    for section in ("rules_hold", "rules_do_not_hold", "exceptions_applied", "reviews"):
+        check(section, exp.get(section, []), kb.rules, "rule id")
+    for code, ids in exp.get("unless", {}).items():
+        check(f"unless.{code}", ids, kb.rules, "rule id")
+    check("questions", exp.get("questions", []), facts, "fact name")
+    check("citations", exp.get("citations", []), clause_keys, "clause key")
+    return errs
+
+
+def check_fixtures(paths: list[Path] | None, kb: KB | None, report: Report) -> None:
+    seen: dict[str, str] = {}
+    for path in fixture_files(paths):
+        report.checked["fixture"] += 1
+        fx = check_fixture(path, kb, report)
+        if fx is None:
+            continue
+        if fx.id in seen:
+            report.add(fx.doc.error(("id",), f"fixture id '{fx.id}' is also used by {seen[fx.id]}",
+                                    "give every fixture its own id", kind="duplicate"))
+        seen.setdefault(fx.id, fx.file)
+
+
+# ---- entry points ----------------------------------------------------------------------------
+def validate_project(rules_dir: Path = RULES_DIR, fixtures_dir: Path = FIXTURES_DIR,
+                     examples_dir: Path = EXAMPLES_DIR) -> Report:
+    """The whole project: the KB on every boundary date, every fixture, every example incident."""
+    report = Report()
+    kb = check_kb(rules_dir, report)
+    if fixtures_dir.is_dir():
+        check_fixtures([fixtures_dir], kb, report)
+    if examples_dir.is_dir():
+        for path in sorted(examples_dir.rglob("*.yaml")):
+            _check_incident_file(path, report)
+    return report
+
+
+def validate_paths(paths: list[Path]) -> Report:
+    """Given files (or folders of *.yaml): each checked as what its `$schema` says it is.
+
+    A rule file or the manifest inside a knowledge base (a folder above it holds kb.yaml) makes
+    the whole knowledge base be loaded and compiled, since a rule is only valid among the others.
+    """
+    report = Report()
+    kb_roots: dict[Path, KB | None] = {}
+    fixtures: list[Path] = []
+    for path in _expand(paths):
+        try:
+            doc = load_yaml(path, display(path))
+            kind = kind_of(doc)
+        except InputError as exc:
+            report.checked["file"] += 1
+            report.add(exc)
+            continue
+        if kind in ("rule", "kb"):
+            root = kb_root(path)
+            if root is None:
+                report.checked[kind] += 1
+                report.notes.append(f"{doc.path}: not inside a knowledge base (no {MANIFEST} in a "
+                                       "folder above it): checked against the schema only")
+                try:
+                    validate_doc(doc, kind)
+                except InputError as exc:
+                    report.add(exc)
+            elif root not in kb_roots:
+                kb_roots[root] = check_kb(root, report)
+        elif kind == "fixture":
+            fixtures.append(path)
+        else:
+            report.checked["incident"] += 1
+            check_incident_doc(doc, report)
+    if fixtures:
+        kb = next((k for k in kb_roots.values() if k is not None), None)
+        if kb is None and not kb_roots:
+            kb = _project_kb()
+        check_fixtures(fixtures, kb, report)
+    return report
+
+
+def _check_incident_file(path: Path, report: Report) -> None:
+    report.checked["incident"] += 1
+    try:
+        doc = load_yaml(path, display(path))
+    except InputError as exc:
+        report.add(exc)
+        return
+    check_incident_doc(doc, report)
+
+
+def _project_kb() -> KB | None:
+    """The project's KB, for checking fixture expectations; its own errors are `validate`'s job."""
+    try:
+        return load_kb(RULES_DIR)
+    except InputError:
+        return None
+
+
+def _expand(paths: list[Path]) -> list[Path]:
+    out: list[Path] = []
+    for p in paths:
+        p = Path(p)
+        out.extend(sorted(p.rglob("*.yaml")) if p.is_dir() else [p])
+    return list(dict.fromkeys(out))
+
+
+def kind_of(doc: Doc) -> str:
+    """rule / kb / fixture / incident, from the document's `$schema` (none: an incident)."""
+    if not isinstance(doc.data, dict) or "$schema" not in doc.data:
+        return "incident"
+    ref = doc.data["$schema"]
+    name = ref.rsplit("/", 1)[-1] if isinstance(ref, str) else ""
+    if name in KINDS:
+        return KINDS[name]
+    guess = suggest(name, KINDS)
+    raise doc.error(("$schema",), f"$schema {ref!r} is not one of the project's schemas",
+                    f"did you mean '{guess}'?" if guess else
+                    "write the path of rule, kb, fixture or incident.schema.json", kind="schema")
+
+
+def kb_root(path: Path) -> Path | None:
+    """The nearest folder at or above `path` that holds a KB manifest."""
+    for folder in Path(path).resolve().parents:
+        if (folder / MANIFEST).is_file():
+            return folder
+    return None

@@ -1,0 +1,133 @@
+"""Bad input (issue section 9): one clear message on stderr naming the file, the line and what to
+fix; exit code 2; nothing on stdout; never a traceback. One small bad file per kind (tests/bad/),
+except the huge and the non-UTF-8 ones, which are generated here."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import BAD, DATA, INCIDENTS
+
+# file -> (line named in the message or None, words of the message, words of the fix)
+CASES = {
+    "syntax_error.yaml": (3, ["YAML syntax error"], ["check indentation and quoting"]),
+    "schema_violation.yaml": (4, ["unknown key 'evnt'"], ["did you mean 'event'?"]),
+    "unknown_fact.yaml": (5, ["unknown key 'colour' in event"], ["allowed keys:", "kinds"]),
+    "unknown_data_item.yaml": (5, ["data.items[1]", "'credit_card_numbr'", "not an allowed value"],
+                               ["did you mean 'credit_card_number'?"]),
+    "wrong_type.yaml": (4, ["affected.number", "'lots'"], ["expected", "a whole number"]),
+    "impossible_date.yaml": (4, ["dates.occurred", "'2024-02-30'", "not a real calendar date"],
+                             ["write an existing date as YYYY-MM-DD"]),
+    "empty.yaml": (None, ["file is empty"], ["must contain a YAML mapping"]),
+    "alias_bomb.yaml": (3, ["YAML aliases (*name) are not allowed"], ["write the value out in full"]),
+    "duplicate_key.yaml": (6, ["duplicate key 'items'"], ["each key may appear once"]),
+    "multiple_documents.yaml": (3, ["more than one YAML document"], ["keep one document per file"]),
+    "contradicting_dates.yaml": (5, ["dates.learned (2024-04-01) is before dates.occurred (2024-04-10)"],
+                                 ["one of the two dates is wrong"]),
+    "not_a_mapping.yaml": (2, ["expected a mapping at the top of the file, found a list"],
+                           ["see the examples"]),
+}
+
+
+def assert_one_clean_error(r, location: str, words: list[str]) -> None:
+    assert r.code == 2, (r.code, r.stdout, r.stderr)
+    assert r.stdout == ""
+    assert "Traceback" not in r.stderr
+    lines = r.stderr.splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(location + ":"), lines[0]
+    for w in words:
+        assert w in lines[0], (w, lines[0])
+
+
+def test_every_bad_file_has_a_case():
+    on_disk = {p.name for p in BAD.glob("*.yaml")}
+    assert on_disk == set(CASES)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_bad_incident_assess(run, name):
+    line, words, fix = CASES[name]
+    location = f"tests/bad/{name}" + (f":{line}" if line else "")
+    r = run("assess", BAD / name)
+    assert_one_clean_error(r, location, words + fix)
+    if line is None:
+        assert not r.stderr.startswith(f"tests/bad/{name}:1")
+
+
+@pytest.mark.parametrize("name", ["unknown_data_item.yaml", "alias_bomb.yaml", "impossible_date.yaml"])
+def test_bad_incident_explain_and_json_say_the_same(run, name):
+    line, words, fix = CASES[name]
+    for args in (["explain", BAD / name], ["assess", BAD / name, "--format", "json"]):
+        r = run(*args)
+        assert_one_clean_error(r, f"tests/bad/{name}:{line}", words + fix)
+
+
+def test_bad_incident_validate_reports_it(run):
+    r = run("validate", BAD / "unknown_data_item.yaml")
+    assert r.code == 2
+    assert "Traceback" not in r.stderr
+    assert "tests/bad/unknown_data_item.yaml:5: " in r.stderr
+    assert "did you mean 'credit_card_number'?" in r.stderr
+    assert r.stdout.startswith("FAILED:") and "1 error(s)" in r.stdout
+
+
+def test_huge_file(run, tmp_path):
+    path = tmp_path / "huge.yaml"
+    path.write_text("incident: {id: huge}\n" + "# padding\n" * 110_000, encoding="utf-8")
+    assert path.stat().st_size > 1_048_576
+    r = run("assess", path)
+    assert_one_clean_error(r, str(path), ["file is too large", "the limit is 1,048,576"],)
+    assert "split it" in r.stderr
+
+
+def test_non_utf8_file(run, tmp_path):
+    path = tmp_path / "sjis.yaml"
+    path.write_bytes("incident: {id: sjis}\nbusiness: {name: 株式会社テスト}\n".encode("shift_jis"))
+    r = run("assess", path)
+    assert_one_clean_error(r, f"{path}:2", ["not valid UTF-8"])
+    assert "save the file as UTF-8" in r.stderr
+
+
+def test_missing_file(run, tmp_path):
+    path = tmp_path / "no-such-incident.yaml"
+    r = run("assess", path)
+    assert_one_clean_error(r, str(path), ["file not found", "check the path"])
+
+
+@pytest.mark.parametrize("value,words", [
+    ("2024-02-30", ["'2024-02-30' is not a real calendar date"]),
+    ("2024/04/01", ["'2024/04/01' is not a date in the form YYYY-MM-DD"]),
+    ("yesterday", ["'yesterday' is not a date in the form YYYY-MM-DD"]),
+])
+def test_bad_as_of(run, value, words):
+    r = run("assess", INCIDENTS / "card_leak.yaml", "--as-of", value)
+    assert_one_clean_error(r, "--as-of", words + ["YYYY-MM-DD, e.g. 2024-04-01"])
+
+
+def test_as_of_before_any_rule(run):
+    r = run("assess", INCIDENTS / "card_leak.yaml", "--as-of", "2000-01-01")
+    assert_one_clean_error(r, "--as-of", ["no rule of the knowledge base is in force on 2000-01-01",
+                                          "choose a later --as-of date"])
+
+
+def test_no_date_to_assess_on_names_the_incident(run, tmp_path):
+    path = tmp_path / "undated.yaml"
+    path.write_text("incident: {id: undated}\nevent: {kinds: [leak]}\n", encoding="utf-8")
+    r = run("assess", path)
+    assert_one_clean_error(r, str(path), ["cannot choose the assessment date", "pass --as-of"])
+
+
+def test_bad_fixture_for_test_command(run):
+    r = run("test", DATA / "fixtures" / "bad" / "schema.yaml")
+    assert_one_clean_error(r, "tests/data/fixtures/bad/schema.yaml:9",
+                           ["expect.conclusions.report_duty", "'yes_please'", "use one of"])
+
+
+@pytest.mark.parametrize("path,kind,hint", [
+    (DATA / "fixtures" / "pass" / "card-leak.yaml", "fixture", "run `appi-kb test "),
+    (BAD / "rules" / "missing_citation.yaml", "rule", "check it with `appi-kb validate "),
+])
+def test_assess_a_file_that_is_not_an_incident(run, path, kind, hint):
+    r = run("assess", path)
+    rel = path.relative_to(BAD.parent.parent).as_posix()
+    assert_one_clean_error(r, f"{rel}:1", [f"this is a {kind} file, not an incident", hint])

@@ -1,0 +1,385 @@
+"""The `appi-kb` command: each command's output, exit codes and determinism."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+
+import jsonschema
+import pytest
+
+import cli
+from conftest import BAD, DATA, INCIDENTS, ROOT
+
+CARD = INCIDENTS / "card_leak.yaml"
+ENTRUSTEE = INCIDENTS / "entrustee_notified.yaml"
+OPEN = INCIDENTS / "open_questions.yaml"
+
+
+# ---- help ------------------------------------------------------------------------------------
+def test_help_documents_exit_codes_and_commands(run):
+    r = run("--help")
+    assert r.code == 0
+    for words in ("0  done", "1  fixtures failed", "2  bad input", "3  engine fault"):
+        assert words in r.stdout
+    for command in ("assess", "explain", "validate", "test", "rules"):
+        assert re.search(rf"^\s+{command}\s", r.stdout, re.M), command
+
+
+@pytest.mark.parametrize("command", ["assess", "explain", "validate", "test", "rules"])
+def test_each_command_help_teaches_with_an_example(run, command):
+    r = run(command, "--help")
+    assert r.code == 0
+    assert "Example:" in r.stdout
+    assert f"appi-kb {command}" in r.stdout
+
+
+def test_unknown_option_is_a_usage_error(run):
+    r = run("assess", CARD, "--fromat", "json")
+    assert r.code == 2
+    assert "No such option" in r.stderr and r.stdout == ""
+
+
+# ---- assess ----------------------------------------------------------------------------------
+def test_assess_text_is_japanese_and_starts_with_the_decision(run):
+    r = run("assess", CARD)
+    assert r.code == 0, r.stderr
+    assert r.stderr == ""
+    lines = r.stdout.splitlines()
+    decision = lines[lines.index("■ 結論") + 1:]
+    decision = decision[:decision.index("")]
+    assert [ln for ln in decision if ln.startswith("● ")] == [
+        "● 個人情報保護委員会への報告義務：あり", "● 本人への通知義務：あり"]
+    assert "    ・規則7条2号（財産的被害のおそれ）：該当" in decision
+    assert "規則7条2号" in r.stdout and "規則7条3号" in r.stdout
+    assert "根拠：法26条1項本文" in r.stdout
+    assert "ECサイトのカード情報漏えい（demo）" in r.stdout
+
+
+def test_assess_english(run):
+    r = run("assess", CARD, "--lang", "en")
+    assert r.code == 0
+    assert "● Duty to report to the PPC: yes" in r.stdout
+    assert "■ Sources" in r.stdout
+    assert "報告義務" not in r.stdout.split("■ Sources")[0].split("■ Decision")[1]
+
+
+def test_assess_markdown(run):
+    r = run("assess", CARD, "--format", "markdown")
+    assert r.code == 0
+    assert r.stdout.startswith("# 漏えい等の報告・通知の判定\n")
+    assert "## 個人情報保護委員会への報告" in r.stdout
+    assert "### 個人情報保護委員会への報告義務：あり" in r.stdout
+    assert re.search(r"^> 「個人情報取扱事業者は、", r.stdout, re.M)
+
+
+def test_assess_json_conforms_to_the_schema(run):
+    r = run("assess", CARD, "--format", "json")
+    assert r.code == 0
+    doc = json.loads(r.stdout)
+    schema = json.loads((ROOT / "schemas" / "assessment.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(schema).validate(doc)
+    assert doc["receipt"]["as_of_source"] == "dates.learned"
+    assert {c["code"]: c["status"] for c in doc["conclusions"]}["report_duty"] == "established"
+
+
+def test_assess_json_is_canonical_and_byte_identical(run):
+    first = run("assess", CARD, "--format", "json")
+    second = run("assess", CARD, "--format", "json")
+    assert first.stdout_bytes == second.stdout_bytes
+    assert first.stdout.endswith("}\n")
+    canonical = json.dumps(json.loads(first.stdout), sort_keys=True, ensure_ascii=False, indent=2) + "\n"
+    assert first.stdout == canonical
+    assert "\\u" not in first.stdout          # Japanese written as text, not escaped
+
+
+def test_assess_as_of_is_used_and_recorded(run):
+    r = run("assess", CARD, "--format", "json", "--as-of", "2024-03-31")
+    doc = json.loads(r.stdout)
+    assert doc["as_of"] == "2024-03-31"
+    assert doc["receipt"]["as_of_source"] == "--as-of"
+    text = run("assess", CARD, "--as-of", "2024-03-31").stdout
+    assert "--as-of で指定" in text
+
+
+def test_assess_exception_applied(run):
+    r = run("assess", ENTRUSTEE)
+    assert r.code == 0
+    assert "● 個人情報保護委員会への報告義務：除外（例外を適用）" in r.stdout
+    applied = r.stdout.split("■ 適用された例外")[1].split("■ ")[0]
+    assert "act26-1.proviso@1" in applied and "法26条1項ただし書" in applied
+
+
+def test_assess_open_questions_and_reviews(run):
+    r = run("assess", OPEN)
+    assert r.code == 0
+    assert "● 個人情報保護委員会への報告義務：未確定" in r.stdout
+    open_points = r.stdout.split("■ 未確定の事項")[1].split("■ ")[0]
+    assert "漏えい等は発生しましたか" in open_points          # x-question of event.status
+    assert "影響する判断：個人情報保護委員会への報告義務" in open_points
+    reviews = r.stdout.split("■ 要検討")[1].split("■ ")[0]
+    assert "act26-2.proviso@1" in reviews and "「ただし、本人への通知が困難な場合" in reviews
+
+
+def _python_env(seed: str) -> dict:
+    env = dict(os.environ, PYTHONHASHSEED=seed, PYTHONIOENCODING="ascii", LC_ALL="C")
+    env.pop("PYTHONPATH", None)
+    return env
+
+
+def test_subprocess_python_cli_py_from_the_checkout(run):
+    """`python cli.py` works without installing, and two processes with different hash seeds
+    (and an ASCII locale) write the same bytes as the in-process run."""
+    rel = CARD.relative_to(ROOT)
+    outs = []
+    for seed in ("1", "2"):
+        proc = subprocess.run([sys.executable, "cli.py", "assess", str(rel), "--format", "json"],
+                              cwd=ROOT, capture_output=True, env=_python_env(seed), timeout=300)
+        assert proc.returncode == 0, proc.stderr.decode("utf-8", "replace")
+        assert proc.stderr == b""
+        outs.append(proc.stdout)
+    assert outs[0] == outs[1]
+    assert outs[0] == run("assess", CARD, "--format", "json").stdout_bytes
+    text = subprocess.run([sys.executable, "cli.py", "assess", str(rel)], cwd=ROOT,
+                          capture_output=True, env=_python_env("3"), timeout=300)
+    assert text.returncode == 0
+    assert "報告義務：あり" in text.stdout.decode("utf-8")
+
+
+def test_subprocess_bad_input_has_no_traceback():
+    proc = subprocess.run([sys.executable, "cli.py", "assess", "tests/bad/unknown_data_item.yaml"],
+                          cwd=ROOT, capture_output=True, env=_python_env("0"), timeout=300)
+    assert proc.returncode == 2
+    assert proc.stdout == b""
+    err = proc.stderr.decode("utf-8")
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("tests/bad/unknown_data_item.yaml:5: ")
+
+
+# ---- explain ---------------------------------------------------------------------------------
+def test_explain_headlines_by_default(run):
+    r = run("explain", CARD)
+    assert r.code == 0
+    heads = [ln for ln in r.stdout.splitlines() if ln.startswith("● ")]
+    assert heads == ["● report_duty 個人情報保護委員会への報告義務：あり (established)",
+                     "● notice_duty 本人への通知義務：あり (established)"]
+    assert re.search(r"ルール act26-1@1 .*：成立 \(holds\)  rules/law/appi/art26\.yaml:\d+", r.stdout)
+    assert "引用 法26条1項本文 [" in r.stdout
+    assert 'event.causes = ["unauthorised_access"]' in r.stdout
+    assert "（上記参照）" in r.stdout                  # shared premises are expanded once
+    assert "検討した例外：" in r.stdout and "act26-1.proviso@1" in r.stdout
+
+
+def test_explain_one_conclusion_recursively(run):
+    r = run("explain", CARD, "reg7.item2", "--lang", "en")
+    assert r.code == 0
+    lines = r.stdout.splitlines()
+    assert lines[3].startswith("● reg7.item2 ")
+    nested = [ln for ln in lines if ln.lstrip().startswith("● ") and ln.startswith("    ")]
+    assert any("data.property_damage_risk" in ln for ln in nested)
+    assert "data.items = [" in r.stdout
+    assert "rests on:" in r.stdout
+
+
+def test_explain_marks_unknown_facts(run):
+    r = run("explain", OPEN, "report_duty")
+    assert r.code == 0
+    assert "event.status = ? (不明)" in r.stdout
+
+
+def test_explain_exception_with_the_facts_that_made_it_hold(run):
+    r = run("explain", ENTRUSTEE, "report_duty", "--lang", "en")
+    assert r.code == 0
+    lines = r.stdout.splitlines()
+    assert "● report_duty Duty to report to the PPC: excluded (an exception applies) (excluded)" in lines
+    assert "    Exception applied: act26-1.proviso" in lines
+    weighed = r.stdout.split("exceptions weighed:\n", 1)[1]
+    assert weighed.startswith("    act26-1.proviso@1 ") and ": holds\n" in weighed
+    assert "        entrustment.notified_entrustor = true" in weighed
+    assert "quote 法26条1項ただし書 [" in weighed
+
+
+def test_explain_unknown_conclusion_suggests(run):
+    r = run("explain", CARD, "report_dutty")
+    assert r.code == 2 and r.stdout == ""
+    assert r.stderr == "CONCLUSION: unknown conclusion 'report_dutty' — did you mean 'report_duty'?\n"
+
+
+def test_explain_conclusion_not_in_force(run):
+    r = run("explain", CARD, "reg7.acquiring_data_event", "--as-of", "2024-03-31")
+    assert r.code == 2 and r.stdout == ""
+    assert "has no rule in force on 2024-03-31" in r.stderr
+
+
+# ---- rules -----------------------------------------------------------------------------------
+def test_rules_lists_every_rule_by_file(run, engine):
+    r = run("rules")
+    assert r.code == 0
+    assert re.search(r"^rules/law/appi/art26\.yaml  act26 — ", r.stdout, re.M)
+    assert re.search(r"^  act26-1\.proviso +exception +v1 2022-04-01\.\. +委託元に通知した", r.stdout, re.M)
+    for rid in engine.kb.rules:
+        assert re.search(rf"^  {re.escape(rid)} ", r.stdout, re.M), rid
+    assert r.stdout.rstrip().endswith(f"{len(engine.kb.rules)} 件のルール")
+
+
+def test_rules_shows_one_rule_with_versions_and_citations(run):
+    r = run("rules", "reg7.item3", "--lang", "en")
+    assert r.code == 0
+    assert r.stdout.startswith("reg7.item3 — ")
+    assert "■ version 1  in force: 2022-04-01 to 2024-03-31" in r.stdout
+    assert "■ version 2  in force: 2024-04-01 to (no end)" in r.stdout
+    assert "    conclude: reg7.item3" in r.stdout
+    assert "    ● 規則7条3号 [" in r.stdout
+    assert "exceptions that override this rule: reg7.encryption-exclusion" in r.stdout
+
+
+def test_rules_unknown_id_suggests(run):
+    r = run("rules", "act26-1.provisso")
+    assert r.code == 2 and r.stdout == ""
+    assert r.stderr == "ID: unknown rule id 'act26-1.provisso' — did you mean 'act26-1.proviso'?\n"
+
+
+# ---- validate --------------------------------------------------------------------------------
+def test_validate_the_project(run):
+    r = run("validate")
+    assert r.code == 0, r.stderr
+    assert re.match(r"OK: checked 1 KB manifest, \d+ rule files.*; compiled on \d+ date\(s\): "
+                    r"0 error\(s\), \d+ warning\(s\)\n$", r.stdout)
+    warnings = [ln for ln in r.stderr.splitlines() if ln.startswith("warning: ")]
+    assert all("unverified citation" in w for w in warnings)
+    assert f"{len(warnings)} warning(s): unverified citations" in r.stderr
+
+
+def test_validate_paths_by_kind(run):
+    r = run("validate", DATA / "fixtures" / "pass", INCIDENTS, ROOT / "rules" / "law" / "appi" / "art26.yaml")
+    assert r.code == 0, r.stderr
+    assert "2 fixtures, 3 incidents" in r.stdout and "rule files" in r.stdout
+
+
+def test_validate_fixture_expectations_against_the_kb(run):
+    r = run("validate", DATA / "fixtures" / "bad" / "unknown-names.yaml")
+    assert r.code == 2
+    lines = r.stderr.splitlines()
+    assert "tests/data/fixtures/bad/unknown-names.yaml:10: expect.conclusions: unknown conclusion code "\
+           "'report_dutty' — did you mean 'report_duty'?" in lines
+    assert any(ln.startswith("tests/data/fixtures/bad/unknown-names.yaml:11: expect.rules_hold")
+               and "did you mean 'act26-1.proviso'?" in ln for ln in lines)
+    assert any(":12: expect.questions: unknown fact name 'event.statuss'" in ln for ln in lines)
+    assert r.stdout.startswith("FAILED:") and "3 error(s)" in r.stdout
+
+
+def test_validate_rule_file_outside_a_kb_is_schema_checked(run):
+    r = run("validate", BAD / "rules" / "missing_citation.yaml")
+    assert r.code == 2
+    assert "tests/bad/rules/missing_citation.yaml:11: missing required key 'citations'" in r.stderr
+    assert "checked against the schema only" in r.stderr
+
+
+def test_validate_unknown_schema(run, tmp_path):
+    path = tmp_path / "odd.yaml"
+    path.write_text("$schema: ../schemas/rules.schema.json\nrules: []\n", encoding="utf-8")
+    r = run("validate", path)
+    assert r.code == 2
+    assert f"{path}:1: $schema '../schemas/rules.schema.json' is not one of the project's schemas" in r.stderr
+    assert "did you mean 'rule.schema.json'?" in r.stderr
+
+
+CYCLE = """\
+    $schema: ../../../schemas/rule.schema.json
+    unit:
+      id: cycle.test
+      title: {ja: 循環のテスト, en: Cycle test}
+      source_type: guideline
+    conclusions:
+      - {code: cycle.a, label: {ja: A, en: A}, section: event}
+      - {code: cycle.b, label: {ja: B, en: B}, section: event}
+    rules:
+      - id: cycle.a
+        label: {ja: A, en: A}
+        versions:
+          - version: 1
+            valid_from: 2022-04-01
+            citations: [{type: guideline, quote: テスト, status: unverified}]
+            when: {not: {conclusion: cycle.b}}
+            then: {conclude: cycle.a}
+      - id: cycle.b
+        label: {ja: B, en: B}
+        versions:
+          - version: 1
+            valid_from: 2022-04-01
+            valid_to: 2029-12-31
+            citations: [{type: guideline, quote: テスト, status: unverified}]
+            when: {fact: event.status, equals: occurred}
+            then: {conclude: cycle.b}
+          - version: 2
+            valid_from: 2030-01-01
+            citations: [{type: guideline, quote: テスト, status: unverified}]
+            when: {not: {conclusion: cycle.a}}
+            then: {conclude: cycle.b}
+"""
+
+
+def test_validate_compiles_on_every_boundary_date(run, tmp_path):
+    """A dependency cycle that exists only from 2030 is found: the KB is compiled on each date a
+    version starts or ends, not only today."""
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    (rules / "guideline" / "general" / "cycle.yaml").write_text(textwrap.dedent(CYCLE), encoding="utf-8")
+    r = run("validate", rules / "kb.yaml")
+    assert r.code == 2
+    cycle = [ln for ln in r.stderr.splitlines() if "depend on each other in a circle" in ln]
+    assert len(cycle) == 1, r.stderr
+    assert "(with the rules in force on 2030-01-01)" in cycle[0]
+    assert "cycle.yaml:" in cycle[0]
+    assert r.stdout.startswith("FAILED:")
+
+
+# ---- test ------------------------------------------------------------------------------------
+def test_test_command_all_pass(run):
+    r = run("test", DATA / "fixtures" / "pass")
+    assert r.code == 0
+    assert r.stdout.splitlines() == ["PASS cli-card-leak", "PASS cli-entrustee-notified", "2 passed, 0 failed"]
+
+
+def test_test_command_reports_failures(run):
+    r = run("test", DATA / "fixtures" / "fail")
+    assert r.code == 1
+    lines = r.stdout.splitlines()
+    assert lines[0] == "FAIL cli-card-leak-wrong (tests/data/fixtures/fail/card-leak-wrong.yaml)"
+    assert lines[1] == "    conclusion report_duty: expected not_established, got established"
+    assert "PASS cli-card-leak-copy" in lines
+    assert lines[-1] == "1 passed, 1 failed"
+
+
+def test_test_command_with_no_fixtures(run, tmp_path):
+    r = run("test", tmp_path)
+    assert r.code == 0
+    assert r.stdout == "0 passed, 0 failed\n"
+    assert "no fixtures found" in r.stderr
+
+
+# ---- engine faults ---------------------------------------------------------------------------
+class _Broken:
+    def __init__(self, exc: Exception, real) -> None:
+        self.exc, self.kb = exc, real.kb
+
+    def assess(self, doc, as_of=None):
+        raise self.exc
+
+
+@pytest.mark.parametrize("exc,words", [
+    (__import__("engine.errors", fromlist=["EngineError"]).EngineError("durable-rules failed in stratum 0"),
+     "engine fault: durable-rules failed in stratum 0 — this is a bug in appi-kb"),
+    (KeyError("boom"), "internal error: KeyError: 'boom' — this is a bug in appi-kb"),
+])
+def test_engine_fault_exit_3_one_line(run, monkeypatch, engine, exc, words):
+    monkeypatch.delenv("APPI_KB_DEBUG", raising=False)
+    monkeypatch.setattr(cli, "_engine", lambda: _Broken(exc, engine))
+    r = run("assess", CARD)
+    assert r.code == 3
+    assert r.stdout == ""
+    assert r.stderr.count("\n") == 1 and words in r.stderr
