@@ -247,7 +247,8 @@ def test_rules_unknown_id_suggests(run):
 def test_validate_the_project(run):
     r = run("validate")
     assert r.code == 0, r.stderr
-    assert re.match(r"OK: checked 1 KB manifest, \d+ rule files.*; compiled on \d+ date\(s\): "
+    assert re.match(r"OK: checked [1-9]\d* fixtures, [1-9]\d* incidents, 1 KB manifest, \d+ rule files.*; "
+                    r"compiled on \d+ date\(s\): "
                     r"0 error\(s\), \d+ warning\(s\)\n$", r.stdout)
     warnings = [ln for ln in r.stderr.splitlines() if ln.startswith("warning: ")]
     assert all("unverified citation" in w for w in warnings)
