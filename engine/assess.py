@@ -130,6 +130,8 @@ class _Builder:
             "receipt": self.receipt(day, source),
             "incident": {"id": meta.get("id"), "title": meta.get("title"), "file": doc.path},
             "as_of": day.isoformat(),
+            "sections": [{"id": sec.id, "title": sec.title}
+                         for sec in sorted(self.kb.sections.values(), key=lambda x: x.order)],
             "facts": self.facts_summary(),
             "conclusions": concls,
             "questions": [questions[k] for k in sorted(questions)],
@@ -221,7 +223,7 @@ class _Builder:
                "label": rule.label, "kind": rule.kind, "status": _final_word(st.final),
                "file": v.file, "line": v.line,
                "citations": [self.cite(c) for c in v.citations],
-               "derivations": [self.derivation(d) for d in st.derivations] if st.final in ("T", "M") else [],
+               "derivations": [self.derivation(d) for d in st.derivations] if st.final in ("T", "M", "X") else [],
                "defeated_by": st.defeated_by,
                "fired": self.fired(rid)}
         if v.judgment:
@@ -244,7 +246,7 @@ class _Builder:
         return out
 
     def cite(self, c: Citation) -> dict:
-        out = {"key": c.key}
+        out = {"key": c.key, "key_en": c.key_en}
         out.update({k: c.data[k] for k in sorted(c.data)})
         return out
 

@@ -32,15 +32,24 @@ class CitationNamer:
                                  hint="add it under 'sources:' in rules/kb.yaml")
             art = cit["article"]
             base, _, branch = art.partition("の")
+            if "part" in cit and cit["part"] not in self.parts:
+                raise InputError(f"citation part '{cit['part']}' has no name",
+                                 hint="add it under 'citation_parts:' in rules/kb.yaml")
+            if lang == "en":       # "Act art. 26(1) proviso", "Rules art. 7 item 3"
+                text = f"{short}{base}" + (f"-{branch}" if branch else "")
+                if "paragraph" in cit:
+                    text += f"({cit['paragraph']})"
+                if "item" in cit:
+                    text += f" item {cit['item']}"
+                if "part" in cit:
+                    text += f" {self.parts[cit['part']]['en']}"
+                return text
             text = f"{short}{base}条" + (f"の{branch}" if branch else "")
             if "paragraph" in cit:
                 text += f"{cit['paragraph']}項"
             if "item" in cit:
                 text += f"{cit['item']}号"
             if "part" in cit:
-                if cit["part"] not in self.parts:
-                    raise InputError(f"citation part '{cit['part']}' has no name",
-                                     hint="add it under 'citation_parts:' in rules/kb.yaml")
                 text += self.parts[cit["part"]][lang]
             return text
         if t == "guideline":

@@ -177,11 +177,11 @@ def _citations(items: list[dict], doc: Doc, path: tuple, namer, errors) -> list[
     out = []
     for i, c in enumerate(items):
         try:
-            key = namer.key(c)
+            key, key_en = namer.key(c), namer.key(c, "en")
         except InputError as exc:
             errors.append(doc.error(path + (i,), exc.message, exc.hint, kind="citation"))
             continue
-        out.append(Citation(c, key, doc.path, doc.line_of(path + (i,))))
+        out.append(Citation(c, key, key_en, doc.path, doc.line_of(path + (i,))))
     return out
 
 

@@ -12,6 +12,7 @@ Text = dict  # {"ja": str, "en": str}
 class Citation:
     data: dict               # the citation exactly as written in YAML (validated)
     key: str                 # canonical clause name, e.g. 規則7条1号, 法26条1項ただし書, 通則GL 3-5-3-1
+    key_en: str              # the same in English, e.g. Rules art. 7 item 1
     file: str
     line: int | None
 

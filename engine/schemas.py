@@ -57,7 +57,7 @@ def validate_doc(doc: Doc, name: str, *, limit: int = 20) -> None:
     """Raise InputError(s) if `doc` does not conform to schemas/<name>.schema.json."""
     if not isinstance(doc.data, dict):
         raise doc.error((), f"expected a mapping at the top of the file, found {_kind(doc.data)}",
-                        "see the examples in fixtures/ for the layout", kind="schema")
+                        "write the file as key: value lines (see examples/ for an incident, rules/ for a rule file)", kind="schema")
     errors = _collect(doc, name)
     if not errors:
         return

@@ -136,7 +136,7 @@ def parse_yaml(text: str, display: str) -> Doc:
             raise _syntax_error(exc, display) from None
         if node is None:
             raise InputError("file is empty", file=display, kind="empty",
-                             hint="it must contain a YAML mapping; see the examples in fixtures/")
+                             hint="it must contain a YAML mapping (key: value lines); see examples/ for an incident")
         builder = _Builder(loader, display)
         data = builder.build(node, (), 0)
         return Doc(display, data, builder.lines)

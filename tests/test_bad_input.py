@@ -24,7 +24,7 @@ CASES = {
     "contradicting_dates.yaml": (5, ["dates.learned (2024-04-01) is before dates.occurred (2024-04-10)"],
                                  ["one of the two dates is wrong"]),
     "not_a_mapping.yaml": (2, ["expected a mapping at the top of the file, found a list"],
-                           ["see the examples"]),
+                           ["see examples/"]),
 }
 
 

@@ -197,10 +197,12 @@ def test_explain_exception_with_the_facts_that_made_it_hold(run):
     lines = r.stdout.splitlines()
     assert "● report_duty Duty to report to the PPC: excluded (an exception applies) (excluded)" in lines
     assert "    Exception applied: act26-1.proviso" in lines
-    weighed = r.stdout.split("exceptions weighed:\n", 1)[1]
-    assert weighed.startswith("    act26-1.proviso@1 ") and ": holds\n" in weighed
-    assert "        entrustment.notified_entrustor = true" in weighed
-    assert "quote 法26条1項ただし書 [" in weighed
+    # the exceptions weighed for act26-1 itself (the excluded main text now also shows its premises)
+    start = r.stdout.index("\n    act26-1.proviso@1 ") + 1
+    block = r.stdout[start:]
+    assert block.split("\n", 1)[0].endswith(": holds")
+    assert "        entrustment.notified_entrustor = true" in block.split("\n    act26-2", 1)[0]
+    assert "quote 法26条1項ただし書 [" in block
 
 
 def test_explain_unknown_conclusion_suggests(run):
