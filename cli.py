@@ -200,8 +200,8 @@ def explain(incident: str, conclusion: str | None, as_of: str | None, lang: str)
     from engine.render import explain as explain_render
     engine, a = _assess(incident, as_of)
     present = [c["code"] for c in a["conclusions"]]
-    if conclusion is None:
-        codes = [c["code"] for c in a["conclusions"] if c["headline"]]
+    if conclusion is None:      # the headlines this input is about (a request file: the request's)
+        codes = [c["code"] for c in a["conclusions"] if c["headline"] and c["displayed"]]
     elif conclusion in present:
         codes = [conclusion]
     elif conclusion in engine.kb.conclusions:

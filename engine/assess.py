@@ -240,7 +240,9 @@ class _Builder:
         for name in d["facts"]:
             value = fact_display(self.facts, name)
             facts.append({"fact": name, "value": value if name in self.facts.known else "unknown"})
-        out = {"facts": facts, "conclusions": [c for c, _ in d["conclusions"]]}
+        out = {"facts": facts,
+               "conclusions": [c for c, level in d["conclusions"] if level != "F"],
+               "absent": [c for c, level in d["conclusions"] if level == "F"]}
         if d["dated"]:
             out["dated"] = d["dated"]
         return out

@@ -52,7 +52,8 @@ def fixture_files(paths: list[Path] | None = None) -> list[Path]:
     return out
 
 
-def load_fixture(path: Path) -> Fixture:
+def load_fixture(path: Path | str) -> Fixture:
+    path = Path(path)
     doc = load_yaml(path, display(path))
     validate_doc(doc, "fixture")
     sub = Doc(doc.path, doc.data["incident"],

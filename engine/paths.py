@@ -23,8 +23,9 @@ FIXTURES_DIR = _pick("fixtures")
 PROJECT_ROOT = RULES_DIR.parent
 
 
-def display(path: Path) -> str:
+def display(path: Path | str) -> str:
     """A short, stable name for messages: relative to the project root when inside it."""
+    path = Path(path)
     try:
         return str(path.resolve().relative_to(PROJECT_ROOT.resolve()))
     except ValueError:

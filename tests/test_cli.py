@@ -71,7 +71,7 @@ def test_assess_english(run):
 def test_assess_markdown(run):
     r = run("assess", CARD, "--format", "markdown")
     assert r.code == 0
-    assert r.stdout.startswith("# 漏えい等の報告・通知の判定\n")
+    assert r.stdout.startswith("# 個人情報保護法に基づく判定\n")
     assert "## 個人情報保護委員会への報告" in r.stdout
     assert "### 個人情報保護委員会への報告義務：あり" in r.stdout
     assert re.search(r"^> 「個人情報取扱事業者は、", r.stdout, re.M)

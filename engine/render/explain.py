@@ -110,6 +110,10 @@ class _Tree:
             out.append(pad + self._label("x.rests_on"))
             for code in d["conclusions"]:
                 out += self.conclusion(code, depth + 1)
+        if d.get("absent"):
+            out.append(pad + self._label("x.rests_on_absent"))
+            for code in d["absent"]:
+                out += self.conclusion(code, depth + 1)
         return out
 
     def citations(self, cites: list[dict], depth: int) -> list[str]:

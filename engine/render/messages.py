@@ -11,7 +11,7 @@ LANGS = ("ja", "en")
 MESSAGES: dict[str, dict[str, str]] = {
     "ja": {
         # document
-        "title": "漏えい等の報告・通知の判定",
+        "title": "個人情報保護法に基づく判定",
         "incident": "事案",
         "business": "事業者",
         "as_of": "判定基準日",
@@ -47,6 +47,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "d.reviews": "※ 人による判断が必要な点が {n} 件あります（「{title}」）。",
         "f.facts": "根拠となった事実",
         "f.rests_on": "前提となった判断",
+        "f.rests_on_absent": "成立しないことを前提とした判断",
         "f.since": "該当日",
         "f.since_text": "{date} から該当",
         "f.deadline": "期限",
@@ -98,6 +99,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "x.quote": "引用",
         "x.facts": "照合した事実",
         "x.rests_on": "前提とした結論",
+        "x.rests_on_absent": "成立しないことを前提とした結論",
         "x.exceptions": "検討した例外",
         "x.dated": "日付",
         "x.path": "成立経路 {n}",
@@ -122,7 +124,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "t.summary": "{passed} passed, {failed} failed",
     },
     "en": {
-        "title": "Data-breach report and notice assessment",
+        "title": "APPI assessment",
         "incident": "Incident",
         "business": "Business",
         "as_of": "Assessment date",
@@ -155,6 +157,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "d.reviews": "Note: {n} point(s) need a person's judgment (see \"{title}\").",
         "f.facts": "Facts that decided it",
         "f.rests_on": "Rests on",
+        "f.rests_on_absent": "Rests on these not holding",
         "f.since": "Since",
         "f.since_text": "applies from {date}",
         "f.deadline": "Deadline",
@@ -200,6 +203,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "x.quote": "quote",
         "x.facts": "facts matched",
         "x.rests_on": "rests on",
+        "x.rests_on_absent": "rests on these NOT holding",
         "x.exceptions": "exceptions weighed",
         "x.dated": "dated",
         "x.path": "derivation {n}",

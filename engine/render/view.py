@@ -257,6 +257,7 @@ def _as_of_source(a: dict, lang: str) -> str:
 
 
 def _sections(a: dict, sections: list[dict] | None, lang: str) -> list[tuple[str, str]]:
+    sections = sections or a.get("sections")        # the assessment carries the KB's sections
     if sections:
         out = [(s["id"], text_of(s["title"], lang)) for s in sections]
     else:
@@ -309,11 +310,13 @@ def _conclusion(c: dict, concl: dict, rule_labels: dict, lang: str) -> Line:
         kids.append(Line("field", window_text(c["window"], lang), label=msg(lang, "f.window")))
     facts: dict[str, Any] = {}
     rests: list[str] = []
+    absent: list[str] = []
     for r in support:
         for d in r["derivations"]:
             for f in d["facts"]:
                 facts.setdefault(f["fact"], f["value"])
             rests.extend(d["conclusions"])
+            absent.extend(d.get("absent", []))
     if facts:
         kids.append(Line("field", label=msg(lang, "f.facts"), children=[
             Line("item", f"{fact_label(n, lang)}{colon(lang)}{fact_value(n, v, lang)}")
@@ -322,6 +325,10 @@ def _conclusion(c: dict, concl: dict, rule_labels: dict, lang: str) -> Line:
         kids.append(Line("field", join((text_of(concl[r]["label"], lang) if r in concl else r
                                         for r in unique(rests)), lang),
                          label=msg(lang, "f.rests_on")))
+    if absent:
+        kids.append(Line("field", join((text_of(concl[r]["label"], lang) if r in concl else r
+                                        for r in unique(absent)), lang),
+                         label=msg(lang, "f.rests_on_absent")))
     if c["status"] == "excluded":
         by = unique(d for r in c["rules"] for d in r["defeated_by"])
         kids.append(Line("field", join((_rule_name(d, rule_labels, lang) for d in by), lang),
