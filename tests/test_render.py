@@ -219,8 +219,15 @@ def test_render_is_deterministic(assess, sections):
         assert render(copy.deepcopy(a), fmt, "ja", sections) == render(a, fmt, "ja", sections)
 
 
-def test_sections_fall_back_to_ids_without_the_manifest(assess):
+def test_sections_come_from_the_assessment(assess):
     out = text.render(assess("card_leak"), "ja", None)
+    assert "■ 個人情報保護委員会への報告" in out and "■ 本人への通知" in out
+
+
+def test_sections_fall_back_to_ids_when_the_assessment_has_none(assess):
+    a = dict(assess("card_leak"))
+    del a["sections"]
+    out = text.render(a, "ja", None)
     assert "■ report" in out and "■ notice" in out
 
 
