@@ -254,10 +254,16 @@ class _Builder:
 
     # ---- values, deadlines, windows ---------------------------------------------------------
     def outputs(self, code: str, cs) -> dict:
-        """Values, deadline, window and guidance from the rules that support the status."""
+        """Values, deadline, window and guidance from the rules that support the status.
+
+        When the status is open and several rules could set the deadline (30 days, or 60 under
+        the item-3 proviso), the earliest due date is shown, as the safe plan, with the others
+        listed as alternatives together with the rule that would set each.
+        """
         out: dict[str, Any] = {}
         if cs.status not in (ESTABLISHED, UNDETERMINED, NEEDS_REVIEW):
             return out
+        deadlines, windows = [], []
         for rid in cs.rules:
             then = self.ckb.rules[rid].version.then
             if "values" in then:
@@ -266,10 +272,17 @@ class _Builder:
                     vals[k] = self.value(v)
             if "guidance" in then:
                 out.setdefault("guidance", then["guidance"])
-            if "deadline" in then and "deadline" not in out:
-                out["deadline"] = self.deadline(then["deadline"], rid)
-            if "window" in then and "window" not in out:
-                out["window"] = self.window(then["window"], rid)
+            if "deadline" in then:
+                deadlines.append(self.deadline(then["deadline"], rid))
+            if "window" in then:
+                windows.append(self.window(then["window"], rid))
+        for key, items, date_key in (("deadline", deadlines, "due"), ("window", windows, "from")):
+            if not items:
+                continue
+            items.sort(key=lambda d: (d[date_key] is None, d[date_key] or "", d["rule"]))
+            out[key] = items[0]
+            if len(items) > 1:
+                out[key + "_alternatives"] = items[1:]
         return out
 
     def value(self, v):

@@ -285,6 +285,8 @@ def _date_line(c: dict, lang: str) -> Line:
     parts = []
     if c.get("deadline"):
         parts.append(f"{msg(lang, 'f.deadline')} {deadline_text(c['deadline'], lang)}")
+    for alt in c.get("deadline_alternatives", []):
+        parts.append(f"{msg(lang, 'f.deadline_alt')} {deadline_text(alt, lang)}")
     if c.get("window"):
         parts.append(f"{msg(lang, 'f.window')} {window_text(c['window'], lang)}")
     label = text_of(c["label"], lang)
@@ -306,6 +308,8 @@ def _conclusion(c: dict, concl: dict, rule_labels: dict, lang: str) -> Line:
         kids.append(Line("field", text_of(c["guidance"], lang), label=msg(lang, "f.guidance")))
     if c.get("deadline"):
         kids.append(Line("field", deadline_text(c["deadline"], lang), label=msg(lang, "f.deadline")))
+    for alt in c.get("deadline_alternatives", []):
+        kids.append(Line("field", deadline_text(alt, lang), label=msg(lang, "f.deadline_alt")))
     if c.get("window"):
         kids.append(Line("field", window_text(c["window"], lang), label=msg(lang, "f.window")))
     facts: dict[str, Any] = {}
