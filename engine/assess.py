@@ -362,6 +362,8 @@ def _displayed(c: dict) -> bool:
         return status == ESTABLISHED
     if show == "when_relevant":
         return status in (ESTABLISHED, UNDETERMINED, NEEDS_REVIEW)
+    if show == "when_reviewable":      # references: flag their judgments, never ask for facts
+        return status in (ESTABLISHED, NEEDS_REVIEW)
     return False
 
 
