@@ -108,7 +108,8 @@ class _Builder:
         present = {k for k, v in doc.data.items() if v not in (None, {}, [])}
         for c in concls:
             needs = self.kb.sections[c["section"]].needs_input
-            c["displayed"] = _displayed(c) and (not needs or bool(present & set(needs)))
+            c["displayed"] = (_displayed(c) and (not needs or bool(present & set(needs)))
+                              and not self._moot(c))
             if not c["displayed"]:
                 continue
             for key in ("deadline", "window"):      # a date that cannot be computed yet
@@ -210,6 +211,18 @@ class _Builder:
         if action is not None and self.kb.actions_done_fact:
             entry["done"] = action in (self.facts.known.get(self.kb.actions_done_fact) or [])
         return entry
+
+    def _moot(self, c: dict) -> bool:
+        """An open exception to rules that never fired changes nothing: do not show it or ask.
+
+        (法26条2項ただし書 when there is no notice duty to begin with.)"""
+        if c["status"] not in (UNDETERMINED, NEEDS_REVIEW):
+            return False
+        for rid in self.r.code(c["code"]).rules:
+            targets = self.ckb.rules[rid].version.defeats
+            if not targets or any(self.r.rule(t).raw != "F" for t in targets if t in self.ckb.rules):
+                return False
+        return True
 
     @staticmethod
     def _rank(final: str) -> int:
