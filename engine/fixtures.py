@@ -148,6 +148,10 @@ def check(a: dict, expect: dict) -> list[str]:
         if (w.get("from"), w.get("to")) != (want["from"], want["to"]):
             fails.append(f"window {code}: expected {want['from']}..{want['to']}, "
                          f"got {w.get('from')}..{w.get('to')}")
+    for code, want in expect.get("done", {}).items():
+        got = concl.get(code, {}).get("done")
+        if got is not want:
+            fails.append(f"{code}: expected done={want}, got {got}")
     for code, want in expect.get("values", {}).items():
         vals = concl.get(code, {}).get("values", {})
         for k, v in want.items():
