@@ -31,7 +31,7 @@ EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_ENGINE = 0, 1, 2, 3
 EXIT_CODES = """\b
 Exit codes:
   0  done
-  1  fixtures failed (appi-kb test)
+  1  fixtures failed (test), coverage gaps (coverage), surviving mutants (mutate)
   2  bad input: a file, a rule, a fact, a date or an option; each problem
      is one line on stderr, `file:line: message — what to fix`
   3  engine fault (a bug, not your input); set APPI_KB_DEBUG=1 for details"""
@@ -157,6 +157,9 @@ def main() -> None:
       appi-kb validate                        check the rules, fixtures and examples
       appi-kb test                            run the documented examples (fixtures)
       appi-kb rules [ID]                      the catalog of rules and their sources
+      appi-kb cite 規則7条2号                   the rules citing a clause, with quotes
+      appi-kb coverage                        which examples, clauses and rules the fixtures cover
+      appi-kb mutate                          do the fixtures catch a broken rule?
     """
 
 
@@ -317,6 +320,103 @@ def rules(rule_id: str | None, lang: str) -> None:
         raise _input_error(f"unknown rule id '{rule_id}'", "ID",
                            f"did you mean '{guess}'?" if guess else "run `appi-kb rules` for the list")
     _write(catalog.render_rule(kb, rule_id, lang))
+
+
+FORMAT_TJ = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+                         show_default=True, help="text for people, json for tools.")
+
+
+@lru_cache(maxsize=1)
+def _run_fixtures():
+    """Every fixture, run once per process (cite, coverage and mutate all start from this)."""
+    from engine.fixtures import load_fixtures, run_fixture
+    from engine.paths import FIXTURES_DIR
+    fixtures = load_fixtures([FIXTURES_DIR]) if FIXTURES_DIR.is_dir() else []
+    engine = _engine()
+    return engine, fixtures, [run_fixture(engine, fx) for fx in fixtures]
+
+
+def _json(data) -> str:
+    import json
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2) + "\n"
+
+
+@main.command()
+@FORMAT_TJ
+@LANG
+def coverage(fmt: str, lang: str) -> None:
+    """Measure what the fixtures cover: for each seed example (SE-01…) the fixtures naming it; for
+    each cited clause the rules and fixtures exercising it; for each rule version a fixture where
+    it fires and one where it is relevant but does not; every citation still unverified.
+    Exits 1 when an example or a rule version lacks coverage.
+
+    \b
+    Example:
+      appi-kb coverage
+      appi-kb coverage --format json > coverage.json
+    """
+    from engine.coverage import coverage as measure
+    from engine.render.reports import coverage_text
+    engine, fixtures, results = _run_fixtures()
+    rep = measure(engine.kb, fixtures, results).as_dict()
+    kb_label = f"{engine.kb.id} {engine.kb.version}"
+    _write(_json(rep) if fmt == "json" else coverage_text(rep, kb_label, len(fixtures), lang))
+    if rep["problems"]:
+        raise click.exceptions.Exit(EXIT_FAILED)
+
+
+@main.command()
+@click.argument("clause", metavar="CLAUSE")
+@FORMAT_TJ
+@LANG
+def cite(clause: str, fmt: str, lang: str) -> None:
+    """List the rules that cite CLAUSE, with the verbatim quote, its verification status and the
+    fixtures in which each rule fires. CLAUSE is read leniently: 規則7条2号, 第26条1項但書,
+    法２６条１項ただし書, 通則GL 3-5-3-4, Q6-12. A clause also finds the rules citing its parts.
+
+    \b
+    Example:
+      appi-kb cite 規則7条2号
+      appi-kb cite Q6-12 --format json
+    """
+    from engine.cite import lookup
+    from engine.coverage import fixture_hits
+    from engine.render.reports import cite_text
+    engine = _engine()
+    try:
+        lookup(engine.kb, clause)            # an unknown clause fails before any fixture runs
+    except InputError as exc:
+        exc.file = "CLAUSE"
+        raise
+    _, _, results = _run_fixtures()
+    res = lookup(engine.kb, clause, fixture_hits(results))
+    _write(_json(res) if fmt == "json" else cite_text(res, lang))
+
+
+@main.command()
+@FORMAT_TJ
+@LANG
+def mutate(fmt: str, lang: str) -> None:
+    """Mutation testing: break each rule in turn (it can never hold; an exception stops
+    defeating; a judgment is dropped; a numeric parameter moves by one) and check that some
+    fixture fails. A surviving mutant marks a missing fixture or a weak expectation.
+    Exits 1 when a mutant survives. Takes a few minutes.
+
+    \b
+    Example:
+      appi-kb mutate
+    """
+    from engine import mutate as mut
+    from engine.coverage import fixture_hits
+    from engine.render.reports import mutate_text
+    engine, fixtures, results = _run_fixtures()
+    outcomes = mut.run(engine.kb, fixtures, fixture_hits(results))
+    data = [{"mutant": o.mutant.id, "kind": o.mutant.kind, "target": o.mutant.target,
+             "file": o.mutant.file, "line": o.mutant.line, "killed_by": o.killed_by,
+             "fixtures_run": o.tried} for o in outcomes]
+    _write(_json(data) if fmt == "json" else mutate_text(data, lang))
+    if any(not o["killed_by"] for o in data):
+        raise click.exceptions.Exit(EXIT_FAILED)
 
 
 if __name__ == "__main__":

@@ -67,6 +67,17 @@ def _reads(kb: KB) -> dict[str, set[str]]:
     return out
 
 
+def fixture_hits(results: list[Result]) -> dict[str, list[str]]:
+    """rule version ref -> ids of the fixtures in which it fired for certain."""
+    hits: dict[str, set[str]] = defaultdict(set)
+    for res in results:
+        for c in (res.assessment or {}).get("conclusions", []):
+            for r in c["rules"]:
+                if r["fired"] == "certain":
+                    hits[f"{r['id']}@{r['version']}"].add(res.fixture.id)
+    return {ref: sorted(ids) for ref, ids in hits.items()}
+
+
 def coverage(kb: KB, fixtures: list[Fixture], results: list[Result]) -> CoverageReport:
     rep = CoverageReport()
     by_example: dict[str, list[str]] = defaultdict(list)

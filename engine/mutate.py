@@ -87,11 +87,15 @@ def mutants(kb: KB) -> Iterator[Mutant]:
 
 
 def run(kb: KB, fixtures: list[Fixture], fires_in: dict[str, list[str]] | None = None,
-        progress: Callable[[Outcome], None] | None = None) -> list[Outcome]:
-    """Run every mutant against the fixtures; `fires_in` (rule ref -> fixture ids) orders them."""
+        progress: Callable[[Outcome], None] | None = None,
+        select: Callable[[str], bool] | None = None) -> list[Outcome]:
+    """Run every mutant (or those whose id `select` accepts) against the fixtures;
+    `fires_in` (rule ref -> fixture ids) puts the fixtures most likely to kill a mutant first."""
     by_id = {fx.id: fx for fx in fixtures}
     outcomes = []
     for m in mutants(kb):
+        if select and not select(m.id):
+            continue
         first = [by_id[f] for f in (fires_in or {}).get(m.target, []) if f in by_id]
         order = first + [fx for fx in fixtures if fx not in first]
         engine = Engine(m.kb)
