@@ -157,7 +157,7 @@ def main() -> None:
       appi-kb validate                        check the rules, fixtures and examples
       appi-kb test                            run the documented examples (fixtures)
       appi-kb rules [ID]                      the catalog of rules and their sources
-      appi-kb cite 規則7条2号                   the rules citing a clause, with quotes
+      appi-kb cite CLAUSE                     the rules citing a clause, with quotes
       appi-kb coverage                        which examples, clauses and rules the fixtures cover
       appi-kb mutate                          do the fixtures catch a broken rule?
     """
@@ -371,13 +371,14 @@ def coverage(fmt: str, lang: str) -> None:
 @LANG
 def cite(clause: str, fmt: str, lang: str) -> None:
     """List the rules that cite CLAUSE, with the verbatim quote, its verification status and the
-    fixtures in which each rule fires. CLAUSE is read leniently: 規則7条2号, 第26条1項但書,
-    法２６条１項ただし書, 通則GL 3-5-3-4, Q6-12. A clause also finds the rules citing its parts.
+    fixtures in which each rule fires. CLAUSE is a clause name as the output shows it (法…条…項,
+    規則…条…号, 通則GL 3-5-3-4, Q6-12), read leniently: full- or half-width digits, 第…条 or
+    …条, 但書 or ただし書, with or without 法/規則. A clause also finds the rules citing its parts.
 
     \b
     Example:
-      appi-kb cite 規則7条2号
-      appi-kb cite Q6-12 --format json
+      appi-kb cite Q6-12
+      appi-kb cite "通則GL 3-5-3-4" --format json
     """
     from engine.cite import lookup
     from engine.coverage import fixture_hits
