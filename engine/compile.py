@@ -340,12 +340,12 @@ def _check_limits(definition: dict, actions: dict, compiled: dict[str, CompiledR
                              f"the engine allows {MAX_ALPHA_CHILDREN} that may hold at once",
                              file=file, line=line, kind="compile",
                              hint="share tests through an intermediate conclusion")
-    for what, counts in (("conditions that hold when it is unknown", forward),
-                         ("alternatives (in, includes_...) that may hold at once", nested)):
+    for what, counts in (("conditions on '{}' may all hold at once when it is unknown", forward),
+                         ("alternatives (in, includes_...) on '{}' may hold at once", nested)):
         for fact, users in sorted(counts.items(), key=lambda kv: str(kv[0])):
             if len(users) > MAX_ALPHA_CHILDREN:
                 file, line = where(users[MAX_ALPHA_CHILDREN])
-                raise InputError(f"{len(users)} {what} on '{fact}' in one stratum (rule "
+                raise InputError(f"in one stratum, {len(users)} {what.format(fact)} (rule "
                                  f"'{actions[users[MAX_ALPHA_CHILDREN]][0]}' adds number "
                                  f"{MAX_ALPHA_CHILDREN + 1}); the engine allows {MAX_ALPHA_CHILDREN}",
                                  file=file, line=line, kind="compile",
