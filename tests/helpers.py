@@ -19,7 +19,6 @@ from engine.schemas import validate_doc
 from engine.yamlio import Doc, parse_yaml
 
 VALID_FROM = "2022-04-01"
-AS_OF = "2024-06-03"
 
 
 def citation(quote: str = "synthetic test text") -> dict:

@@ -32,10 +32,9 @@ from engine.paths import PROJECT_ROOT, RULES_DIR
 from engine.schemas import validate_doc
 from engine.yamlio import Doc, load_yaml, parse_yaml
 
-try:
-    from . import helpers
-except ImportError:          # tests/ is not a package: pytest put it on sys.path
-    import helpers
+if str(Path(__file__).resolve().parent) not in sys.path:    # any pytest import mode, package or not
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+import helpers  # noqa: E402
 
 INCIDENTS = sorted((Path(__file__).parent.parent / "benchmarks" / "incidents").glob("*.yaml"))
 KB_SEEDS = [11, 22, 33]
@@ -262,7 +261,7 @@ import json, sys
 from pathlib import Path
 from engine.assess import Engine
 from engine.schemas import validate_doc
-from engine.yamlio import load_yaml, parse_yaml
+from engine.yamlio import load_yaml
 engine = Engine()
 for name in sys.argv[1:]:
     doc = load_yaml(Path(name))

@@ -20,16 +20,16 @@ from pathlib import Path
 import pytest
 
 from engine.assess import Engine
-from engine.compile import MAX_ALPHA_CHILDREN, MAX_DNF, MAX_PATTERNS, Stratum, compile_kb
+from engine.compile import MAX_ALPHA_CHILDREN, MAX_DNF, MAX_PATTERNS, compile_kb
 from engine.errors import EngineError, InputError
 from engine.kbload import load_kb
 from engine.session import StratumSession
 
-try:
-    from . import helpers
-except ImportError:          # tests/ is not a package: pytest put it on sys.path
-    import helpers
-from helpers import incident, rule, rule_file  # noqa: E402  (same module, short names)
+if str(Path(__file__).resolve().parent) not in sys.path:    # any pytest import mode, package or not
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+import helpers  # noqa: E402
+
+incident, rule, rule_file = helpers.incident, helpers.rule, helpers.rule_file
 
 AS_OF = _dt.date(2024, 6, 3)
 TESTS_DIR = Path(__file__).parent

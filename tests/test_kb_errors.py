@@ -10,6 +10,7 @@ engine limits) go through `engine.compile.compile_kb` after a successful load.
 from __future__ import annotations
 
 import datetime as _dt
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,10 +21,9 @@ from engine.errors import InputError, InputErrors
 from engine.kbload import load_kb
 from engine.paths import PROJECT_ROOT
 
-try:
-    from . import helpers
-except ImportError:          # tests/ is not a package: pytest put it on sys.path
-    import helpers
+if str(Path(__file__).resolve().parent) not in sys.path:    # any pytest import mode, package or not
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+import helpers  # noqa: E402
 
 BAD_KB = Path(__file__).parent / "bad_kb"
 MARKER = "# <-- error"
