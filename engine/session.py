@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import threading
 from dataclasses import dataclass
 
@@ -64,11 +65,12 @@ class _Run:
 
 
 def _explain_engine_error(exc: Exception) -> str:
+    # durable's C extension says "Could not ..., error code: N"; read N from there only, since
+    # other numbers in the text (a ruleset name holds a hash) must not be taken for a code
     text = str(exc)
-    for code, meaning in _ERROR_CODES.items():
-        if code in text:
-            return f"{meaning} (durable-rules error {code})"
-    return text
+    found = re.search(r"error code: (\d+)", text)
+    meaning = _ERROR_CODES.get(found.group(1)) if found else None
+    return f"{meaning} (durable-rules: {text})" if meaning else f"{type(exc).__name__}: {text}"
 
 
 class StratumSession:
