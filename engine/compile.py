@@ -273,11 +273,27 @@ def _scalar_test(op: str, value, positive: bool) -> dict:
     return {cmp if positive else _COMPLEMENT[cmp]: {"v": value}}
 
 
+# durable-rules 2.0.28 reads an uninitialised byte when an `$or` is the last test inside an
+# `$iany` / `$iall` (rete.c createAlpha checks expression.right.type of the node that
+# createForwardAlpha made, which never sets it): about one process in a hundred then fails to
+# create the ruleset with error 102. So such an `$or` is always followed, inside an `$and`, by a
+# test every member passes; the network keeps its shape (one array node per test, as before).
+_NO_MEMBER = "__no_member__"          # not a value of any fact (values come from the vocabulary)
+
+
+def _one_of(values: list) -> dict:
+    """An element test: the member is one of `values` (safe as the whole test of an array node)."""
+    test = _or([{"$i": x} for x in values])
+    if "$or" in test:
+        return {"$and": [test, {"$neq": {"$i": _NO_MEMBER}}]}
+    return test
+
+
 def _set_test(op: str, values: list, arr: str, positive: bool) -> dict:
     member = [{"$i": x} for x in values]
     non_member = [{"$neq": {"$i": x}} for x in values]
     if op == "includes_any":
-        return {"$iany": {arr: _or(member)}} if positive else {"$iall": {arr: _and(non_member)}}
+        return {"$iany": {arr: _one_of(values)}} if positive else {"$iall": {arr: _and(non_member)}}
     if op == "includes_all":
         if positive:
             return _and([{"$iany": {arr: m}} for m in member])
@@ -285,7 +301,7 @@ def _set_test(op: str, values: list, arr: str, positive: bool) -> dict:
     # includes_only: every member is one of the values (the sentinel always is)
     allowed = list(values) + [SENTINEL]
     if positive:
-        return {"$iall": {arr: _or([{"$i": x} for x in allowed])}}
+        return {"$iall": {arr: _one_of(allowed)}}
     return {"$iany": {arr: _and([{"$neq": {"$i": x}} for x in allowed])}}
 
 

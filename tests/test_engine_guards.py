@@ -347,3 +347,75 @@ def test_engines_for_the_same_kb_coexist(tmp_path: Path) -> None:
     results = [json.dumps(e.assess(doc, AS_OF), sort_keys=True) for e in (first, second, first)]
     assert len(set(results)) == 1
     assert first.compiled(AS_OF) is first.compiled(AS_OF)   # compiled once per set of versions
+
+
+# ---- rete.c createAlpha reads an uninitialised byte for an `$or` that ends an `$iany`/`$iall` ------
+
+def _array_tests(node, found: list) -> list:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("$iany", "$iall"):
+                (inner,) = value.values()
+                found.append(inner)
+            _array_tests(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            _array_tests(value, found)
+    return found
+
+
+def test_no_array_test_ends_in_an_or(tmp_path: Path) -> None:
+    # with `{"$iany": {"v": {"$or": [...]}}}` about one process in a hundred failed to create its
+    # ruleset (error 102): durable reads expression.right.type of the $or's node, never set
+    kb = _kb(tmp_path, [rule(f"test.{op}-{pol}", body if pol == "pos" else {"not": body}, "test.c")
+                        for op in ("includes_any", "includes_all", "includes_only")
+                        for pol in ("pos", "neg")
+                        for body in [{"fact": "data.items", op: ["name", "address", "email"]}]])
+    inner = [t for s in compile_kb(kb, AS_OF).strata for body in s.definition.values()
+             for t in _array_tests(body["all"], [])]
+    assert len(inner) >= 12
+    for test in inner:
+        last = test["$and"][-1] if "$and" in test else test
+        assert "$or" not in last, test
+
+
+SET_VALUES = [["name"], ["name", "medical_history"]]
+SET_CASES = [                      # (confirmed items, possible extra items)
+    ([], []), (["name"], []), (["address"], []), (["name", "medical_history"], []),
+    (["name", "address"], []), (["address"], ["name"]), (["name"], ["medical_history"]),
+    (["name"], ["address"]), ([], ["name", "medical_history"]), ("unknown", []),
+]
+
+
+def _oracle(op: str, values: list, positive: bool, confirmed, extra: list) -> str:
+    """Three-valued truth over every completion of the possible items: pure Python."""
+    if confirmed == "unknown":
+        return "undetermined"
+    worlds = []
+    for mask in range(2 ** len(extra)):
+        items = set(confirmed) | {x for i, x in enumerate(extra) if mask >> i & 1}
+        held = {"includes_any": bool(items & set(values)),
+                "includes_all": set(values) <= items,
+                "includes_only": items <= set(values)}[op]
+        worlds.append(held if positive else not held)
+    if all(worlds):
+        return "established"
+    return "undetermined" if any(worlds) else "not_established"
+
+
+def test_set_tests_mean_what_they_say(tmp_path: Path) -> None:
+    rules, expected = [], {}
+    for op in ("includes_any", "includes_all", "includes_only"):
+        for k, values in enumerate(SET_VALUES):
+            for positive in (True, False):
+                code = f"test.{op.replace('_', '-')}-{k}-{'pos' if positive else 'neg'}"
+                body = {"fact": "data.items", op: values}
+                rules.append(rule(code, body if positive else {"not": body}, code))
+                expected[code] = (op, values, positive)
+    engine = Engine(_kb(tmp_path, rules))
+    for confirmed, extra in SET_CASES:
+        data = {"data": {"items": confirmed, **({"items_possible": extra} if extra else {})}}
+        got = _statuses(engine.assess(incident(data), AS_OF))
+        for code, (op, values, positive) in expected.items():
+            assert got[code] == _oracle(op, values, positive, confirmed, extra), \
+                (code, confirmed, extra)
