@@ -160,34 +160,39 @@ def _stratify(compiled: dict[str, CompiledRule], producers, defeaters, kb: KB) -
                 defeat_closure(d, acc)
         return acc
 
-    edges: dict[str, list[tuple[str, bool]]] = defaultdict(list)   # rule -> [(depends on, strict)]
+    # rule -> [(depends on, strict, why)]; `why` is kept only to explain a cycle to the editor
+    edges: dict[str, list[tuple[str, bool, str]]] = defaultdict(list)
     for rid, cr in compiled.items():
         for code, positive in cr.reads:
             prods = producers[code]
             defeasible = any(defeaters.get(p) for p in prods)
             strict = (not positive) or defeasible
             for p in prods:
-                edges[rid].append((p, strict))
+                edges[rid].append((p, strict, f"reads '{code}' (concluded by {p})"))
                 if strict:
                     for d in sorted(defeat_closure(p, set())):
-                        edges[rid].append((d, True))
+                        edges[rid].append((d, True, f"reads '{code}' (concluded by {p}, which "
+                                                    f"{d} may defeat)"))
 
     state: dict[str, int] = {}     # 0 visiting, 1 done
     level: dict[str, int] = {}
 
-    def visit(rid: str, stack: list[str]) -> int:
+    def visit(rid: str, stack: list[tuple[str, str]]) -> int:
         if state.get(rid) == 1:
             return level[rid]
         if state.get(rid) == 0:
-            cycle = stack[stack.index(rid):] + [rid]
+            start = [r for r, _ in stack].index(rid)
+            steps = "; ".join(f"{r} {why}" for r, why in stack[start:])
             v = compiled[rid].version
-            raise InputError("rules depend on each other in a circle: " + " -> ".join(cycle),
+            raise InputError(f"rules depend on each other in a circle: {steps}",
                              file=v.file, line=v.line, kind="compile",
-                             hint="a conclusion cannot (even through exceptions) depend on itself")
+                             hint="no conclusion may depend on itself, and an exception is weighed "
+                                  "after everything it reads, so it cannot read (even through other "
+                                  "rules) a conclusion of a rule it defeats")
         state[rid] = 0
         lv = 0
-        for dep, strict in edges.get(rid, []):
-            lv = max(lv, visit(dep, stack + [rid]) + (1 if strict else 0))
+        for dep, strict, why in edges.get(rid, []):
+            lv = max(lv, visit(dep, stack + [(rid, why)]) + (1 if strict else 0))
         state[rid] = 1
         level[rid] = lv
         return lv
@@ -319,32 +324,74 @@ def _check_limits(definition: dict, actions: dict, compiled: dict[str, CompiledR
     for name, d in definition.items():
         for pat in d["all"]:
             _no_compound_in_array_test(pat, name)
-    per_fact: dict[str, set] = defaultdict(set)
-    names: dict[str, set] = defaultdict(set)
+    # distinct tests per fact and distinct names per kind, each with the engine rule that first
+    # used it, so a limit that is passed can be blamed on the rule that passed it (file:line)
+    per_fact: dict[str, dict[str, str]] = defaultdict(dict)
+    names: dict[str, dict[str, str]] = defaultdict(dict)
     shared: dict[str, list[str]] = defaultdict(list)
+    # durable-rules gives every `$or` its own node, never shared even when identical, hung under
+    # the nodes of its alternatives; when those hold, all of them are visited at once, and past 64
+    # the assessment fails with error 303 (measured: 65 rules `equals` on one fact, unknown; 33
+    # rules `in` / `includes_any` on one fact, known). So count, per fact and without merging
+    # duplicates, the `$or` of each U (possible) pattern and the `$or` nested inside any pattern.
+    forward: dict[str, list[str]] = defaultdict(list)
+    nested: dict[str, list[str]] = defaultdict(list)
     for name, d in definition.items():
         for pat in d["all"]:
             (body,) = pat.values()
             shared[json.dumps(body, sort_keys=True)].append(name)
+            fact = next((p.get("n") or p.get("c") for b in body.get("$or", [body])
+                         for p in b.get("$and", [b]) if "n" in p or "c" in p), None)
+            if "$or" in body:
+                forward[fact].append(name)
+            nested[fact].extend([name] * _nested_ors(body))
             for branch in body.get("$or", [body]):
                 parts = branch.get("$and", [branch])
                 t = next((p["t"] for p in parts if "t" in p), None)
                 n = next((p.get("n") or p.get("c") for p in parts if "n" in p or "c" in p), None)
                 rest = [p for p in parts if "t" not in p and "n" not in p and "c" not in p]
-                names[t].add(n)
-                per_fact[f"{t}:{n}"].add(json.dumps(rest, sort_keys=True))
-    for t, ns in names.items():
+                names[t].setdefault(n, name)
+                per_fact[f"{t}:{n}"].setdefault(json.dumps(rest, sort_keys=True), name)
+    for t, ns in sorted(names.items(), key=lambda kv: str(kv[0])):
         if len(ns) > MAX_DISTINCT_NAMES:
+            file, line = where(list(ns.values())[MAX_DISTINCT_NAMES])
             raise InputError(f"more than {MAX_DISTINCT_NAMES} distinct names of kind '{t}' in one "
-                             "stratum; the engine would hang", kind="compile")
+                             "stratum; the engine would hang", file=file, line=line, kind="compile",
+                             hint="split the rules that read them across conclusions in other strata")
     for key, tests in sorted(per_fact.items()):
         if len(tests) > MAX_ALPHA_CHILDREN:
-            raise InputError(f"{len(tests)} different tests on '{key.split(':', 1)[1]}' in one stratum; "
+            first_over = list(tests.values())[MAX_ALPHA_CHILDREN]
+            file, line = where(first_over)
+            raise InputError(f"{len(tests)} different tests on '{key.split(':', 1)[1]}' in one stratum "
+                             f"(rule '{actions[first_over][0]}' adds test {MAX_ALPHA_CHILDREN + 1}); "
                              f"the engine allows {MAX_ALPHA_CHILDREN} that may hold at once",
-                             kind="compile", hint="share tests through an intermediate conclusion")
+                             file=file, line=line, kind="compile",
+                             hint="share tests through an intermediate conclusion")
+    for what, counts in (("conditions on '{}' may all hold at once when it is unknown", forward),
+                         ("alternatives (in, includes_...) on '{}' may hold at once", nested)):
+        for fact, users in sorted(counts.items(), key=lambda kv: str(kv[0])):
+            if len(users) > MAX_ALPHA_CHILDREN:
+                file, line = where(users[MAX_ALPHA_CHILDREN])
+                raise InputError(f"in one stratum, {len(users)} {what.format(fact)} (rule "
+                                 f"'{actions[users[MAX_ALPHA_CHILDREN]][0]}' adds number "
+                                 f"{MAX_ALPHA_CHILDREN + 1}); the engine allows {MAX_ALPHA_CHILDREN}",
+                                 file=file, line=line, kind="compile",
+                                 hint="derive the shared test once as a conclusion and test that "
+                                      "instead")
     for body, users in sorted(shared.items()):
         if len(users) > MAX_SHARED:
-            file, line = where(users[0])
-            raise InputError(f"{len(users)} rules share one identical condition; the engine allows "
-                             f"{MAX_SHARED}", file=file, line=line, kind="compile",
+            file, line = where(users[MAX_SHARED])
+            raise InputError(f"{len(users)} engine rules share one identical condition (rule "
+                             f"'{actions[users[MAX_SHARED]][0]}' is number {MAX_SHARED + 1}); the "
+                             f"engine allows {MAX_SHARED}", file=file, line=line, kind="compile",
                              hint="derive it once as a conclusion and test that instead")
+
+
+def _nested_ors(node, top: bool = True) -> int:
+    """How many `$or` a pattern holds below its top level (each becomes its own engine node)."""
+    if isinstance(node, dict):
+        inner = sum(_nested_ors(v, False) for v in node.values())
+        return inner + (1 if "$or" in node and not top else 0)
+    if isinstance(node, list):
+        return sum(_nested_ors(x, False) for x in node)
+    return 0

@@ -191,7 +191,8 @@ def _overlaps(versions, doc: Doc, path: tuple, what: str) -> list[InputError]:
         if v.valid_to and v.valid_to < v.valid_from:
             errs.append(doc.error(path + ("versions", j, "valid_to"),
                                   f"{what}: valid_to {v.valid_to} is before valid_from {v.valid_from}",
-                                  kind="version"))
+                                  "valid_to is the last day the version is in force: make it "
+                                  "valid_from or later, or swap the two dates", kind="version"))
     ordered = sorted(versions, key=lambda v: v.valid_from)
     for a, b in zip(ordered, ordered[1:]):
         if a.valid_to is None or a.valid_to >= b.valid_from:

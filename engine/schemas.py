@@ -134,14 +134,22 @@ def _explain(doc: Doc, err: jsonschema.ValidationError) -> InputError:
         guess = suggest(key, allowed)
         message = f"unknown key '{key}' in {where}"
         hint = f"did you mean '{guess}'?" if guess else f"allowed keys: {', '.join(allowed)}"
-        if " " in key.strip() and not guess:
+        # `{ja: 報告, 通知, en: …}` reads as three keys, the second with no value: a comma inside
+        # {...} text, not a misspelt key, is then the likely cause
+        if not guess and (" " in key.strip() or (isinstance(inst, dict) and inst.get(key) is None)):
             hint = ("a comma inside {...} starts a new key: put text that contains a comma in "
                     "double quotes")
         return doc.error(path + (key,), message, hint, kind="schema")
     if v == "required":
         missing = err.message.split("'")[1] if "'" in err.message else err.message
-        return doc.error(path, f"missing required key '{missing}' in {where}",
-                         f"add '{missing}:'", kind="schema")
+        hint = f"add '{missing}:'"
+        about = _describe_property(err.schema, missing)
+        if about:
+            hint += f" ({about})"
+        condition = _required_when(err.schema)
+        if condition:
+            hint += f"; it is required when {condition}"
+        return doc.error(path, f"missing required key '{missing}' in {where}", hint, kind="schema")
     if v == "enum":
         options = [o for o in err.validator_value]
         guess = suggest(inst, [o for o in options if isinstance(o, str)]) if isinstance(inst, str) else None
@@ -182,6 +190,53 @@ def _explain(doc: Doc, err: jsonschema.ValidationError) -> InputError:
     if v in ("minimum", "maximum", "maxLength", "maxItems", "uniqueItems"):
         return doc.error(path, f"{where}: {err.message}", kind="value")
     return doc.error(path, f"{where}: {err.message}", kind="schema")
+
+
+def _schema_parents(target: dict) -> list[dict]:
+    """The chain of schema objects from the root down to `target` (found by identity)."""
+    def walk(node, chain):
+        if node is target:
+            return chain + [node]
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        for child in children:
+            if isinstance(child, (dict, list)):
+                found = walk(child, chain + [node] if isinstance(node, dict) else chain)
+                if found:
+                    return found
+        return None
+    for name in ("rule", "kb", "incident", "fixture", "assessment"):
+        try:
+            found = walk(load_schema(name), [])
+        except FileNotFoundError:
+            continue
+        if found:
+            return found
+    return []
+
+
+def _describe_property(schema: dict, key: str) -> str | None:
+    """The schema's own description of `key`, from the nearest object that declares it."""
+    for node in reversed(_schema_parents(schema) or [schema]):
+        prop = node.get("properties", {}).get(key)
+        if isinstance(prop, dict) and prop.get("description"):
+            return prop["description"]
+    return None
+
+
+def _required_when(schema: dict) -> str | None:
+    """For a key required by an if/then, the condition in words: 'type is statute or regulation'."""
+    for node in _schema_parents(schema):
+        if node.get("then") is schema and isinstance(node.get("if"), dict):
+            words = []
+            for key, test in node["if"].get("properties", {}).items():
+                if "const" in test:
+                    words.append(f"{key} is {test['const']}")
+                elif "enum" in test:
+                    values = [str(x) for x in test["enum"]]
+                    words.append(f"{key} is " + (", ".join(values[:-1]) + " or " + values[-1]
+                                                 if len(values) > 1 else values[0]))
+            return " and ".join(words) or None
+    return None
 
 
 def _describe_branch(schema: dict) -> str:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import threading
 from dataclasses import dataclass
 
@@ -32,7 +33,8 @@ from .facts import fact_order_key
 END_PRI = 65535
 _ERROR_CODES = {
     "101": "out of memory or too many live sessions", "102": "a value of an unsupported type",
-    "105": "an unexpected name in a rule", "106": "too many rules", "108": "too many rules share one condition",
+    "105": "an unexpected name in a rule", "106": "too many rules",
+    "107": "too many rules test one fact in the same way", "108": "too many rules share one condition",
     "112": "too many rulesets", "113": "an expression is too deep", "202": "the rule or fact is not valid JSON",
     "302": "a fact has too many properties", "303": "too many tests hold at once for one fact",
     "304": "a rule has too many patterns", "309": "session not found", "314": "a value is too long",
@@ -54,19 +56,21 @@ class Firing:
 
 
 class _Run:
-    __slots__ = ("firings", "ended")
+    __slots__ = ("firings", "ended", "acted")
 
     def __init__(self) -> None:
         self.firings: list[Firing] = []
         self.ended = False
+        self.acted = False        # some action ran: only then is delete_state safe (REPORT 4.5)
 
 
 def _explain_engine_error(exc: Exception) -> str:
+    # durable's C extension says "Could not ..., error code: N"; read N from there only, since
+    # other numbers in the text (a ruleset name holds a hash) must not be taken for a code
     text = str(exc)
-    for code, meaning in _ERROR_CODES.items():
-        if code in text:
-            return f"{meaning} (durable-rules error {code})"
-    return text
+    found = re.search(r"error code: (\d+)", text)
+    meaning = _ERROR_CODES.get(found.group(1)) if found else None
+    return f"{meaning} (durable-rules: {text})" if meaning else f"{type(exc).__name__}: {text}"
 
 
 class StratumSession:
@@ -103,6 +107,7 @@ class StratumSession:
 
         def action(c):                # exactly one parameter: two would make durable call it async
             run = self._current
+            run.acted = True
             m = c._m
             matched = tuple(json.dumps({k: v for k, v in m[f"a{j}"].items() if k != "sid"},
                                        sort_keys=True, ensure_ascii=False)
@@ -117,6 +122,7 @@ class StratumSession:
 
     def _end(self, c) -> None:
         self._current.ended = True
+        self._current.acted = True
 
     def evaluate(self, facts: list[dict]) -> list[Firing]:
         with self._lock:
@@ -137,10 +143,16 @@ class StratumSession:
                                       f"{_explain_engine_error(exc)}") from None
             finally:
                 self._current = None
-                try:
-                    self.rs.delete_state(sid)
-                except Exception:
-                    pass
+                # durable-rules frees uninitialised memory when it deletes a session in which no
+                # action ran (REPORT 4.5). The sentinel makes that impossible on success; it still
+                # happens when assert_facts itself failed (e.g. error 303 or 304), and deleting then
+                # crashes the whole process. Leaving that one session behind (one of the ruleset's
+                # 1,024 slots, only after an EngineError) is the lesser harm.
+                if run.acted:
+                    try:
+                        self.rs.delete_state(sid)
+                    except Exception:
+                        pass
             if errors:
                 raise EngineError(f"durable-rules reported an error in stratum "
                                   f"{self.stratum.index}: {errors[0]!r}")
