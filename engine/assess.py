@@ -236,12 +236,21 @@ class _Builder:
                "label": rule.label, "kind": rule.kind, "status": _final_word(st.final),
                "file": v.file, "line": v.line,
                "citations": [self.cite(c) for c in v.citations],
-               "derivations": [self.derivation(d) for d in st.derivations] if st.final in ("T", "M", "X") else [],
+               "derivations": self.derivations(st) if st.final in ("T", "M", "X") else [],
                "defeated_by": st.defeated_by,
                "fired": self.fired(rid)}
         if v.judgment:
             out["judgment"] = v.judgment
         return out
+
+    def derivations(self, st) -> list[dict]:
+        """Each distinct derivation once, in content order (not the order alternatives are written)."""
+        import json
+        seen = {}
+        for d in st.derivations:
+            out = self.derivation(d)
+            seen.setdefault(json.dumps(out, sort_keys=True, ensure_ascii=False), out)
+        return [seen[k] for k in sorted(seen)]
 
     def fired(self, rid: str) -> str | None:
         """'certain' when the rule's condition held, 'possible' when it only might, else None."""

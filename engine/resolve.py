@@ -145,9 +145,12 @@ class Resolver:
 
     def _opens_of(self, f: Firing) -> set[Open]:
         opens: set[Open] = set()
-        for raw in f.matched:
+        lits = self.ckb.rules[f.rule].conjuncts[f.conjunct]
+        for j, raw in enumerate(f.matched):
             fact = json.loads(raw)
             if fact["t"] == "u":
+                if lits[j].op == "is_known":      # the rule asked whether it is known: it is not
+                    continue
                 opens.add(Open("fact", fact["n"]))
             elif fact["t"] == "f" and "p" in fact and fact["p"] != fact["v"]:
                 opens.add(Open("possible", fact["n"]))
@@ -158,8 +161,11 @@ class Resolver:
     def _unless_of(self, f: Firing) -> set[str] | None:
         """The open exceptions behind a possible firing, or None if something else is open."""
         found: set[str] = set()
-        for raw in f.matched:
+        lits = self.ckb.rules[f.rule].conjuncts[f.conjunct]
+        for j, raw in enumerate(f.matched):
             fact = json.loads(raw)
+            if fact["t"] == "u" and lits[j].op == "is_known":
+                continue
             if fact["t"] == "u" or (fact["t"] == "f" and "p" in fact and fact["p"] != fact["v"]):
                 return None
             if fact["t"] == "c" and fact["l"] == "M":
