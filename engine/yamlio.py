@@ -33,26 +33,34 @@ _ALLOWED_TAGS = {"tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org
 Path_ = tuple  # a path into the document: keys and list indexes
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader without timestamps, YAML-1.1 yes/no/on/off booleans, or aliases."""
+# libyaml's C scanner is ~5x faster than PyYAML's pure-Python one (the KB has ~50 files); the
+# pure-Python loader is the fallback where PyYAML was built without libyaml. Both behave the same
+# (tests/test_yamlio.py runs every case through both).
+def _loader_class(base: type) -> type:
+    class Loader(base):
+        """SafeLoader without timestamps, YAML-1.1 yes/no/on/off booleans, or aliases."""
 
-    yaml_implicit_resolvers = {
-        first: [(tag, rx) for tag, rx in resolvers
-                if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool")]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
+        yaml_implicit_resolvers = {
+            first: [(tag, rx) for tag, rx in resolvers
+                    if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool")]
+            for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+        }
 
-    def compose_node(self, parent, index):  # type: ignore[override]
-        if self.check_event(AliasEvent):
-            event = self.peek_event()
-            raise InputError("YAML aliases (*name) are not allowed",
-                             line=event.start_mark.line + 1,
-                             hint="write the value out in full instead of referring to an anchor")
-        return super().compose_node(parent, index)
+        def compose_node(self, parent, index):  # type: ignore[override]  (pure-Python loader only)
+            if self.check_event(AliasEvent):
+                event = self.peek_event()
+                raise InputError("YAML aliases (*name) are not allowed",
+                                 line=event.start_mark.line + 1,
+                                 hint="write the value out in full instead of referring to an anchor")
+            return super().compose_node(parent, index)
+
+    for first in "tTfF":
+        Loader.add_implicit_resolver("tag:yaml.org,2002:bool", _BOOL, list(first))
+    return Loader
 
 
-for _first in "tTfF":
-    _Loader.add_implicit_resolver("tag:yaml.org,2002:bool", _BOOL, list(_first))
+PURE_LOADER = _loader_class(yaml.SafeLoader)
+_Loader = _loader_class(getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader)
 
 
 @dataclass
@@ -116,8 +124,8 @@ def load_yaml(path: Path | str, display: str | None = None, max_bytes: int = MAX
     return parse_yaml(text, display)
 
 
-def parse_yaml(text: str, display: str) -> Doc:
-    loader = _Loader(text)
+def parse_yaml(text: str, display: str, loader_class: type | None = None) -> Doc:
+    loader = (loader_class or _Loader)(text)
     try:
         try:
             node = loader.get_single_node()
@@ -161,11 +169,19 @@ def _syntax_error(exc: yaml.YAMLError, display: str) -> InputError:
 class _Builder:
     """Turns a composed node graph into Python data, recording lines and refusing surprises."""
 
-    def __init__(self, loader: _Loader, display: str) -> None:
+    def __init__(self, loader, display: str) -> None:
         self.loader = loader
         self.display = display
         self.lines: dict[Path_, int] = {}
         self.count = 0
+        self.seen: set[int] = set()     # an alias is the same node object met a second time
+
+    def _once(self, node, where) -> None:
+        if id(node) in self.seen:
+            raise InputError("YAML aliases (*name) are not allowed", file=self.display,
+                             line=where.start_mark.line + 1, kind="alias",
+                             hint="write the value out in full instead of referring to an anchor")
+        self.seen.add(id(node))
 
     def _err(self, node, message: str, hint: str | None = None, kind: str = "syntax"):
         return InputError(message, file=self.display, line=node.start_mark.line + 1,
@@ -183,6 +199,7 @@ class _Builder:
         if isinstance(node, MappingNode):
             out: dict[str, Any] = {}
             for key_node, value_node in node.value:
+                self._once(value_node, key_node)
                 if key_node.tag == "tag:yaml.org,2002:merge":
                     raise self._err(key_node, "YAML merge keys (<<) are not allowed",
                                     "write the keys out in full")
@@ -196,6 +213,8 @@ class _Builder:
                 out[key] = self.build(value_node, path + (key,), depth + 1)
             return out
         if isinstance(node, SequenceNode):
+            for item in node.value:
+                self._once(item, node)
             return [self.build(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
         if node.tag not in _ALLOWED_TAGS:
             raise self._err(node, f"unsupported YAML tag {node.tag!r}",
