@@ -138,6 +138,14 @@ def load_kb(root: Path = RULES_DIR) -> KB:
 
     docs_by_path = {doc.path: doc for doc in docs}
     errors.extend(_check_references(rules, params, concls, docs_by_path))
+    labelled = set(m.get("value_labels", {}))
+    for rule in rules.values():
+        for v in rule.versions:
+            for key in sorted(set(v.then.get("values", {})) - labelled):
+                errors.append(docs_by_path[v.file].error(
+                    v.when_path[:-1] + ("then", "values", key), f"value '{key}' has no label",
+                    f"add '{key}: {{ja: …, en: …}}' under value_labels in rules/kb.yaml",
+                    kind="reference"))
     if errors:
         raise InputErrors(errors) if len(errors) > 1 else errors[0]
     kb = m["kb"]
@@ -151,8 +159,8 @@ def load_kb(root: Path = RULES_DIR) -> KB:
                              "name a set fact of schemas/incident.schema.json", kind="reference")
     return KB(kb["id"], kb["version"], kb["title"], kb["as_of_facts"], m["sources"], sections,
               units, rules, params, concls, hasher.hexdigest(), files, list(dict.fromkeys(warnings)),
-              done, m.get("documented_examples", {}).get("items", []), docs_by_path,
-              m["citation_parts"])
+              done, m.get("documented_examples", {}).get("items", []), m.get("value_labels", {}),
+              docs_by_path, m["citation_parts"])
 
 
 def _canonical(data: dict) -> bytes:

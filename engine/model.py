@@ -128,6 +128,7 @@ class KB:
     warnings: list[str] = field(default_factory=list)
     actions_done_fact: str | None = None
     documented_examples: list = field(default_factory=list)   # [{id, line, gist}] of the seed deck
+    value_labels: dict = field(default_factory=dict)          # then.values key -> {ja, en}
     docs: dict = field(default_factory=dict)      # file -> loaded Doc, for line numbers in later errors
     citation_parts: dict = field(default_factory=dict)
 

@@ -148,8 +148,8 @@ def test_deadline_window_values_ja(assess, sections):
     assert ("  期限：2024-05-07（火）（起算日 2024-04-01 から30日）。2024-05-03 祝日（憲法記念日）、"
             "2024-05-04 土曜日、2024-05-05 日曜日、2024-05-06 祝日（振替休日）のため、2024-05-03 から 2024-05-07 に繰り下げ"
             ) in report
-    assert "  ・1. 概要\n  ・2. 項目\n" in report
-    assert "  channel：個人情報保護委員会" in report
+    assert "  事項：\n    ・1. 概要\n    ・2. 項目\n" in report      # labelled by kb.yaml value_labels
+    assert "  報告先・方法：個人情報保護委員会" in report
     assert "  zz_days：30" in report
     assert "  留意事項：速やかに報告する。" in report
     notice = _block(out, "本人への通知")

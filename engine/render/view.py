@@ -99,6 +99,8 @@ def fact_value(name: str, value: Any, lang: str) -> str:
 def _one_value(fdef, value: Any, lang: str) -> str:
     if isinstance(value, bool):
         return msg(lang, "yes" if value else "no")
+    if isinstance(value, int):
+        return f"{value:,}"
     if fdef is not None and isinstance(value, str) and value in fdef.value_labels:
         return fdef.value_label(value, lang)
     return str(value)
@@ -151,21 +153,25 @@ def _with_needs(text: str, spec: dict, lang: str) -> str:
     return text + sep + msg(lang, "needs", facts=join((text_of(q["label"], lang) for q in qs), lang))
 
 
-def value_lines(values: dict, lang: str) -> list[Line]:
-    """Values shown with a conclusion: labelled lists become bullets (numbered by `no`)."""
+def value_lines(values: dict, lang: str, labels: dict | None = None) -> list[Line]:
+    """Values shown with a conclusion, under the labels the KB gives their keys (kb.yaml
+    value_labels): labelled lists become bullets (numbered by `no`)."""
     lines = []
     for key in sorted(values):
         v = values[key]
+        label = text_of(labels[key], lang) if labels and key in labels else key
         if isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
+            items = []
             for x in v:
                 prefix = f"{x['no']}. " if "no" in x else ""
-                lines.append(Line("item", prefix + text_of(x, lang)))
+                items.append(Line("item", prefix + text_of(x, lang)))
+            lines.append(Line("field", label=label, children=items))
         elif isinstance(v, dict):
-            lines.append(Line("field", text_of(v, lang), label=key))
+            lines.append(Line("field", text_of(v, lang), label=label))
         elif isinstance(v, list):
-            lines.append(Line("field", join((_scalar(x, lang) for x in v), lang), label=key))
+            lines.append(Line("field", join((_scalar(x, lang) for x in v), lang), label=label))
         else:
-            lines.append(Line("field", _scalar(v, lang), label=key))
+            lines.append(Line("field", _scalar(v, lang), label=label))
     return lines
 
 
@@ -174,6 +180,8 @@ def _scalar(v: Any, lang: str) -> str:
         return msg(lang, "yes" if v else "no")
     if v == "unknown":
         return msg(lang, "unknown")
+    if isinstance(v, int):
+        return f"{v:,}"          # 35,000,000 people, 3,300 yen
     return str(v)
 
 
@@ -200,7 +208,8 @@ def build_view(a: dict, lang: str, sections: list[dict] | None = None) -> View:
     for sec_id, title in _sections(a, sections, lang):
         members = [c for c in shown if c["section"] == sec_id]
         if members:
-            blocks.append(Block(title, [_conclusion(c, concl, rule_labels, lang) for c in members]))
+            blocks.append(Block(title, [_conclusion(c, concl, rule_labels, lang, a.get("value_labels"))
+                                        for c in members]))
     blocks.append(Block(msg(lang, "exceptions_applied"), _exceptions(a, lang) or _none(lang)))
     blocks.append(Block(msg(lang, "open_points"), _open_points(a, concl, rule_labels, lang) or _none(lang)))
     blocks.append(Block(msg(lang, "reviews"), _reviews(a, concl, lang) or _none(lang)))
@@ -295,7 +304,8 @@ def _date_line(c: dict, lang: str) -> Line:
     return Line("field", (msg(lang, "list_sep")).join(parts), label=label)
 
 
-def _conclusion(c: dict, concl: dict, rule_labels: dict, lang: str) -> Line:
+def _conclusion(c: dict, concl: dict, rule_labels: dict, lang: str,
+                labels: dict | None = None) -> Line:
     line = Line("entry", heading(c, lang))
     kids = line.children
     support = supporting_rules(c)
@@ -303,7 +313,7 @@ def _conclusion(c: dict, concl: dict, rule_labels: dict, lang: str) -> Line:
         kids.append(Line("field", msg(lang, "f.since_text", date=day(c["since"], lang)),
                          label=msg(lang, "f.since")))
     if c.get("values"):
-        kids.extend(value_lines(c["values"], lang))
+        kids.extend(value_lines(c["values"], lang, labels))
     if c.get("guidance"):
         kids.append(Line("field", text_of(c["guidance"], lang), label=msg(lang, "f.guidance")))
     if c.get("deadline"):
