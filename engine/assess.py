@@ -132,6 +132,7 @@ class _Builder:
             "incident": {"id": meta.get("id"), "title": meta.get("title"), "file": doc.path},
             "as_of": day.isoformat(),
             "value_labels": {k: self.kb.value_labels[k] for k in sorted(self.kb.value_labels)},
+            "actions_done_fact": self.kb.actions_done_fact,
             "sections": [{"id": sec.id, "title": sec.title}
                          for sec in sorted(self.kb.sections.values(), key=lambda x: x.order)],
             "facts": self.facts_summary(),

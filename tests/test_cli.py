@@ -53,7 +53,8 @@ def test_assess_text_is_japanese_and_starts_with_the_decision(run):
     decision = lines[lines.index("■ 結論") + 1:]
     decision = decision[:decision.index("")]
     assert [ln for ln in decision if ln.startswith("● ")] == [
-        "● 個人情報保護委員会への報告義務：あり", "● 本人への通知義務：あり"]
+        "● 個人情報保護委員会への報告義務：あり（根拠：法26条1項本文）",
+        "● 本人への通知義務：あり（根拠：法26条2項本文）"]
     assert "    ・規則7条2号（財産的被害のおそれ）：該当" in decision
     assert "規則7条2号" in r.stdout and "規則7条3号" in r.stdout
     assert "根拠：法26条1項本文" in r.stdout
@@ -63,7 +64,7 @@ def test_assess_text_is_japanese_and_starts_with_the_decision(run):
 def test_assess_english(run):
     r = run("assess", CARD, "--lang", "en")
     assert r.code == 0
-    assert "● Duty to report to the PPC: yes" in r.stdout
+    assert "● Duty to report to the PPC: yes" in r.stdout      # followed by its basis
     assert "■ Sources" in r.stdout
     assert "報告義務" not in r.stdout.split("■ Sources")[0].split("■ Decision")[1]
 

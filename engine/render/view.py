@@ -153,13 +153,17 @@ def _with_needs(text: str, spec: dict, lang: str) -> str:
     return text + sep + msg(lang, "needs", facts=join((text_of(q["label"], lang) for q in qs), lang))
 
 
-def value_lines(values: dict, lang: str, labels: dict | None = None) -> list[Line]:
+def value_lines(values: dict, lang: str, labels: dict | None = None,
+                action_fact: str | None = None) -> list[Line]:
     """Values shown with a conclusion, under the labels the KB gives their keys (kb.yaml
     value_labels): labelled lists become bullets (numbered by `no`)."""
     lines = []
     for key in sorted(values):
         v = values[key]
         label = text_of(labels[key], lang) if labels and key in labels else key
+        if key == "action" and action_fact and isinstance(v, str):   # an id of the done-list fact
+            lines.append(Line("field", fact_value(action_fact, [v], lang), label=label))
+            continue
         if isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
             items = []
             for x in v:
@@ -191,6 +195,11 @@ def supporting_rules(c: dict) -> list[dict]:
     return [r for r in c["rules"] if r["status"] in wanted]
 
 
+def clause(cit: dict, lang: str) -> str:
+    """A citation's clause name in the output language (the Japanese key, or its English form)."""
+    return cit.get("key_en", cit["key"]) if lang == "en" else cit["key"]
+
+
 def unique(items: Iterable[Any]) -> list[Any]:
     return list(dict.fromkeys(items))
 
@@ -208,7 +217,8 @@ def build_view(a: dict, lang: str, sections: list[dict] | None = None) -> View:
     for sec_id, title in _sections(a, sections, lang):
         members = [c for c in shown if c["section"] == sec_id]
         if members:
-            blocks.append(Block(title, [_conclusion(c, concl, rule_labels, lang, a.get("value_labels"))
+            blocks.append(Block(title, [_conclusion(c, concl, rule_labels, lang, a.get("value_labels"),
+                                                    a.get("actions_done_fact"))
                                         for c in members]))
     blocks.append(Block(msg(lang, "exceptions_applied"), _exceptions(a, lang) or _none(lang)))
     blocks.append(Block(msg(lang, "open_points"), _open_points(a, concl, rule_labels, lang) or _none(lang)))
@@ -224,7 +234,7 @@ def _decision(a: dict, shown: list[dict], lang: str) -> list[Line]:
     for c in shown:
         if not c["headline"]:
             continue
-        line = Line("entry", heading(c, lang))
+        line = Line("entry", heading(c, lang) + _clauses_suffix(c, lang))
         related = [heading(o, lang) for o in shown
                    if o["section"] == c["section"] and not o["headline"]]
         if related:
@@ -301,19 +311,35 @@ def _date_line(c: dict, lang: str) -> Line:
     label = text_of(c["label"], lang)
     if c["status"] != "established":
         label += paren(status_word(c, lang), lang)
-    return Line("field", (msg(lang, "list_sep")).join(parts), label=label)
+    setters = {d["rule"] for d in [c.get("deadline"), c.get("window")] if d}
+    keys = unique(clause(cit, lang) for r in c["rules"] if r["id"] in setters for cit in r["citations"])
+    text = (msg(lang, "list_sep")).join(parts)
+    if keys:
+        text += paren(msg(lang, "f.basis") + colon(lang) + join(keys, lang), lang)
+    return Line("field", text, label=label)
+
+
+def _clauses_suffix(c: dict, lang: str) -> str:
+    """'（根拠：<clause keys>）' for a summary line: the clauses of the rules behind its status."""
+    keys = unique(clause(cit, lang) for r in supporting_rules(c) for cit in r["citations"])
+    if not keys:
+        return ""
+    return paren(msg(lang, "f.basis") + colon(lang) + join(keys, lang), lang)
 
 
 def _conclusion(c: dict, concl: dict, rule_labels: dict, lang: str,
-                labels: dict | None = None) -> Line:
+                labels: dict | None = None, action_fact: str | None = None) -> Line:
     line = Line("entry", heading(c, lang))
     kids = line.children
     support = supporting_rules(c)
+    if "done" in c and c["status"] == "established":
+        kids.append(Line("field", msg(lang, "f.done_yes" if c["done"] else "f.done_no"),
+                         label=msg(lang, "f.done")))
     if c.get("since"):
         kids.append(Line("field", msg(lang, "f.since_text", date=day(c["since"], lang)),
                          label=msg(lang, "f.since")))
     if c.get("values"):
-        kids.extend(value_lines(c["values"], lang, labels))
+        kids.extend(value_lines(c["values"], lang, labels, action_fact))
     if c.get("guidance"):
         kids.append(Line("field", text_of(c["guidance"], lang), label=msg(lang, "f.guidance")))
     if c.get("deadline"):
@@ -357,9 +383,9 @@ def _conclusion(c: dict, concl: dict, rule_labels: dict, lang: str,
         if c["reviews"]:
             kids.append(Line("field", join((text_of(rv["label"], lang) for rv in c["reviews"]), lang),
                              label=msg(lang, "f.review")))
-    keys = unique(cit["key"] for r in support for cit in r["citations"])
+    keys = unique(clause(cit, lang) for r in support for cit in r["citations"])
     if c["status"] == "excluded":
-        keys = unique(cit["key"] for e in c["exceptions"] if e["status"] == "holds"
+        keys = unique(clause(cit, lang) for e in c["exceptions"] if e["status"] == "holds"
                       for cit in e["citations"])
     if keys:
         kids.append(Line("field", join(keys, lang), label=msg(lang, "f.clauses")))
@@ -388,7 +414,7 @@ def _exceptions(a: dict, lang: str) -> list[Line]:
         title = text_of(e["label"], lang) + paren(f"{rid}@{e['version']}", lang)
         lines.append(Line("entry", title, children=[
             Line("field", join(unique(targets[rid]), lang), label=msg(lang, "exc.defeats")),
-            Line("field", join(unique(cit["key"] for cit in e["citations"]), lang),
+            Line("field", join(unique(clause(cit, lang) for cit in e["citations"]), lang),
                  label=msg(lang, "f.clauses"))]))
     return lines
 
@@ -463,7 +489,7 @@ def _sources(a: dict, lang: str) -> list[Line]:
             kids.append(Line("quote", cit["quote"], label=citation_status(cit, lang)))
         for url in unique(cit["url"] for cit in quotes if cit.get("url")):
             kids.append(Line("link", url))
-        lines.append(Line("entry", key, children=kids))
+        lines.append(Line("entry", clause(quotes[0], lang), children=kids))
     return lines
 
 
