@@ -13,19 +13,11 @@ from engine.assess import Engine
 from engine.fixtures import load_fixtures, run_fixture
 
 FIXTURES = load_fixtures()
-_ENGINE: Engine | None = None
-
-
-def engine() -> Engine:
-    global _ENGINE
-    if _ENGINE is None:
-        _ENGINE = Engine()
-    return _ENGINE
 
 
 @pytest.mark.parametrize("fx", FIXTURES, ids=[fx.id for fx in FIXTURES])
-def test_fixture(fx) -> None:
-    result = run_fixture(engine(), fx)
+def test_fixture(fx, engine: Engine) -> None:
+    result = run_fixture(engine, fx)
     assert result.passed, f"{fx.file}:\n  " + "\n  ".join(result.failures)
 
 
@@ -35,10 +27,10 @@ def test_every_fixture_names_a_seed_example() -> None:
         assert re.fullmatch(r"SE-\d{2}", fx.seed_example), fx.file
 
 
-def test_fixture_checks_have_teeth() -> None:
+def test_fixture_checks_have_teeth(engine: Engine) -> None:
     """A fixture whose expectation is flipped must fail: the runner really compares."""
     fx = next(f for f in FIXTURES if f.expect.get("conclusions"))
     code, status = next(iter(fx.expect["conclusions"].items()))
     flipped = "not_established" if status != "not_established" else "established"
     fx2 = type(fx)(**{**fx.__dict__, "expect": {"conclusions": {code: flipped}}})
-    assert not run_fixture(engine(), fx2).passed
+    assert not run_fixture(engine, fx2).passed

@@ -18,14 +18,6 @@ from engine.paths import FIXTURES_DIR
 
 PLAN_FIXTURES = ["se-46-response-phases-some-done", "se-42-ordinary-leak-five-measures",
                  "se-45-posted-online-takedown"]
-_ENGINE: Engine | None = None
-
-
-def engine() -> Engine:
-    global _ENGINE
-    if _ENGINE is None:
-        _ENGINE = Engine()
-    return _ENGINE
 
 
 def _phase_no(kb, value) -> int:
@@ -34,8 +26,8 @@ def _phase_no(kb, value) -> int:
     return value["no"]
 
 
-def test_every_phased_conclusion_sorts_by_its_phase() -> None:
-    kb = engine().kb
+def test_every_phased_conclusion_sorts_by_its_phase(engine: Engine) -> None:
+    kb = engine.kb
     phased = 0
     for rule in kb.rules.values():
         for v in rule.versions:
@@ -51,14 +43,14 @@ def test_every_phased_conclusion_sorts_by_its_phase() -> None:
     assert phased, "no action-plan conclusions found"
 
 
-def _assess(fid: str) -> tuple[dict, dict]:
+def _assess(engine: Engine, fid: str) -> tuple[dict, dict]:
     fx = load_fixture(Path(FIXTURES_DIR) / f"{fid}.yaml")
-    return engine().assess(fx.incident, fx.as_of), fx.incident.data
+    return engine.assess(fx.incident, fx.as_of), fx.incident.data
 
 
 @pytest.mark.parametrize("fid", PLAN_FIXTURES)
-def test_plan_is_shown_in_phase_order(fid: str) -> None:
-    a, _ = _assess(fid)
+def test_plan_is_shown_in_phase_order(engine: Engine, fid: str) -> None:
+    a, _ = _assess(engine, fid)
     phases = [c["values"]["phase"]["no"] for c in a["conclusions"]
               if c["displayed"] and "phase" in c.get("values", {})]
     assert len(set(phases)) >= 2, phases
@@ -66,9 +58,9 @@ def test_plan_is_shown_in_phase_order(fid: str) -> None:
 
 
 @pytest.mark.parametrize("fid", PLAN_FIXTURES)
-def test_actions_taken_are_marked_done(fid: str) -> None:
-    a, incident = _assess(fid)
-    section, key = engine().kb.actions_done_fact.split(".")
+def test_actions_taken_are_marked_done(engine: Engine, fid: str) -> None:
+    a, incident = _assess(engine, fid)
+    section, key = engine.kb.actions_done_fact.split(".")
     taken = set(incident.get(section, {}).get(key, []))
     actions = {c["values"]["action"]: c for c in a["conclusions"]
                if c["displayed"] and "action" in c.get("values", {})}
@@ -77,8 +69,8 @@ def test_actions_taken_are_marked_done(fid: str) -> None:
     assert set(actions) - done, "every action is marked done: the check would not notice a bug"
 
 
-def test_se46_marks_exactly_the_steps_taken() -> None:
-    a, _ = _assess("se-46-response-phases-some-done")
+def test_se46_marks_exactly_the_steps_taken(engine: Engine) -> None:
+    a, _ = _assess(engine, "se-46-response-phases-some-done")
     done = sorted(c["values"]["action"] for c in a["conclusions"] if c.get("done"))
     assert done == ["experts_consulted", "internal_report", "network_disconnected",
                     "response_hq", "system_stopped"]
