@@ -62,7 +62,11 @@ class CitationNamer:
             short = self.short({"type": "qa"}, lang) or "Q&A"
             if cit.get("document"):
                 short = f"{cit['document']}{short}"
-            return f"{short} {cit['question']}" if cit.get("question") else short
+            if cit.get("question"):
+                return f"{short} {cit['question']}"
+            if cit.get("seed_example"):        # number not yet found: name it by the example quoting it
+                return f"{short}（{cit['seed_example']}）" if lang == "ja" else f"{short} ({cit['seed_example']})"
+            return short
         if t == "case":
             case = cit.get("case", {})
             return case.get("citation") or f"{case.get('court', '')} {case.get('date', '')}".strip()
