@@ -67,6 +67,17 @@ def _reads(kb: KB) -> dict[str, set[str]]:
     return out
 
 
+def _param_refs(node) -> set[str]:
+    """Ids of the parameters a rule's condition or conclusion refers to ({param: id})."""
+    if isinstance(node, dict):
+        if set(node) == {"param"}:
+            return {node["param"]}
+        return set().union(*(_param_refs(v) for v in node.values())) if node else set()
+    if isinstance(node, list):
+        return set().union(*(_param_refs(v) for v in node)) if node else set()
+    return set()
+
+
 def fixture_hits(results: list[Result]) -> dict[str, list[str]]:
     """rule version ref -> ids of the fixtures in which it fired for certain."""
     hits: dict[str, set[str]] = defaultdict(set)
@@ -137,6 +148,11 @@ def coverage(kb: KB, fixtures: list[Fixture], results: list[Result]) -> Coverage
                 entry["fixtures"] |= fires.get(v.ref, set())
                 if c.status == "unverified":
                     rep.unverified.append({"key": c.key, "rule": v.ref, "file": c.file, "line": c.line})
+    users: dict[str, set[str]] = defaultdict(set)      # parameter id -> fixtures of rules using it
+    for rule in kb.rules.values():
+        for v in rule.versions:
+            for pid in _param_refs([v.when, v.then]):
+                users[pid] |= fires.get(v.ref, set())
     for p in kb.parameters.values():
         for pv in p.versions:
             for c in pv.citations:
@@ -144,6 +160,7 @@ def coverage(kb: KB, fixtures: list[Fixture], results: list[Result]) -> Coverage
                                                  "fixtures": set()})
                 entry["statuses"].add(c.status)
                 entry["rules"].add(f"param:{p.id}")
+                entry["fixtures"] |= users.get(p.id, set())
                 if c.status == "unverified":
                     rep.unverified.append({"key": c.key, "rule": f"param:{p.id}", "file": c.file,
                                            "line": c.line})
