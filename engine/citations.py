@@ -1,7 +1,8 @@
 """Canonical names for citations ("規則7条1号", "法26条1項ただし書", "通則GL 3-5-3-1", "Q&A Q6-12").
 
-The short names of sources and of the parts of an article (本文, ただし書, ...) come from
-rules/kb.yaml, so the engine names a clause without knowing which law it belongs to.
+The short names of sources, the parts of an article (本文, ただし書, ...) and how an article,
+paragraph and item are written in each language come from rules/kb.yaml, so the engine names a
+clause without knowing which law, or which legal system, it belongs to.
 """
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ from .errors import InputError
 
 
 class CitationNamer:
-    def __init__(self, sources: list[dict], parts: dict[str, dict]) -> None:
+    def __init__(self, sources: list[dict], parts: dict[str, dict],
+                 clause_format: dict[str, dict]) -> None:
         self.sources = sources
         self.parts = parts
+        self.clause_format = clause_format
 
     def short(self, cit: dict, lang: str = "ja") -> str | None:
         for s in self.sources:
@@ -35,22 +38,14 @@ class CitationNamer:
             if "part" in cit and cit["part"] not in self.parts:
                 raise InputError(f"citation part '{cit['part']}' has no name",
                                  hint="add it under 'citation_parts:' in rules/kb.yaml")
-            if lang == "en":       # "Act art. 26(1) proviso", "Rules art. 7 item 3"
-                text = f"{short}{base}" + (f"-{branch}" if branch else "")
-                if "paragraph" in cit:
-                    text += f"({cit['paragraph']})"
-                if "item" in cit:
-                    text += f" item {cit['item']}"
-                if "part" in cit:
-                    text += f" {self.parts[cit['part']]['en']}"
-                return text
-            text = f"{short}{base}条" + (f"の{branch}" if branch else "")
-            if "paragraph" in cit:
-                text += f"{cit['paragraph']}項"
-            if "item" in cit:
-                text += f"{cit['item']}号"
-            if "part" in cit:
-                text += self.parts[cit["part"]][lang]
+            fmt = self.clause_format[lang]          # kb.yaml clause_format: 条/項/号 or art./()/item
+            text = short + fmt["article"].format(article=base)
+            pieces = [("branch", branch or None), ("paragraph", cit.get("paragraph")),
+                      ("item", cit.get("item")),
+                      ("part", self.parts[cit["part"]][lang] if "part" in cit else None)]
+            for name, value in pieces:
+                if value is not None:
+                    text += fmt[name].format(**{name: value})
             return text
         if t == "guideline":
             short = self.short({"type": "guideline", **({"law_id": cit["law_id"]} if "law_id" in cit else {})}, lang) \

@@ -37,7 +37,7 @@ def load_kb(root: Path = RULES_DIR) -> KB:
     manifest = load_yaml(root / MANIFEST, display(root / MANIFEST))
     validate_doc(manifest, "kb")
     m = manifest.data
-    namer = _cit.CitationNamer(m["sources"], m["citation_parts"])
+    namer = _cit.CitationNamer(m["sources"], m["citation_parts"], m["clause_format"])
     sections = {s["id"]: _section(s, i) for i, s in enumerate(m["sections"])}
 
     # The KB hash is over each file's canonical content (keys sorted, rules/parameters/conclusions
