@@ -26,13 +26,14 @@ class CoverageReport:
     provisions: list[dict] = field(default_factory=list)
     rules: list[dict] = field(default_factory=list)
     unverified: list[dict] = field(default_factory=list)
+    sources: dict[str, int] = field(default_factory=dict)     # fixtures per kind of source
     failing_fixtures: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {"examples": self.examples, "provisions": self.provisions, "rules": self.rules,
                 "unverified": self.unverified, "failing_fixtures": self.failing_fixtures,
-                "problems": self.problems,
+                "problems": self.problems, "sources": dict(sorted(self.sources.items())),
                 "summary": self.summary()}
 
     def summary(self) -> dict:
@@ -93,7 +94,9 @@ def coverage(kb: KB, fixtures: list[Fixture], results: list[Result]) -> Coverage
     rep = CoverageReport()
     by_example: dict[str, list[str]] = defaultdict(list)
     for fx in fixtures:
-        by_example[fx.seed_example].append(fx.id)
+        rep.sources[fx.source_type] = rep.sources.get(fx.source_type, 0) + 1
+        if fx.seed_example:
+            by_example[fx.seed_example].append(fx.id)
     for ex in kb.documented_examples:
         fxs = sorted(by_example.get(ex["id"], []))
         rep.examples.append({"id": ex["id"], "line": ex["line"], "gist": ex["gist"], "fixtures": fxs})

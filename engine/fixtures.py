@@ -24,8 +24,13 @@ class Fixture:
     doc: Doc
     incident: Doc
     as_of: _dt.date | None
-    seed_example: str
+    seed_example: str | None      # the seed-deck example it documents (source type seed_example)
     expect: dict
+    source_type: str = "seed_example"   # seed_example, statute, regulation, guideline, qa, case, amendment, scenario
+
+    @property
+    def source(self) -> dict:
+        return self.doc.data["source"]
 
 
 @dataclass
@@ -60,9 +65,11 @@ def load_fixture(path: Path | str) -> Fixture:
               {k[1:]: v for k, v in doc.lines.items() if k[:1] == ("incident",)})
     validate_doc(sub, "incident")
     as_of = doc.data.get("as_of")
+    source = doc.data["source"]
     return Fixture(doc.data["id"], doc.path, doc, sub,
                    _dt.date.fromisoformat(as_of) if as_of else None,
-                   doc.data["source"]["seed_example"], doc.data["expect"])
+                   source.get("seed_example"), doc.data["expect"],
+                   source.get("type", "seed_example"))
 
 
 def load_fixtures(paths: list[Path] | None = None) -> list[Fixture]:

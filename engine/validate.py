@@ -111,9 +111,53 @@ def check_fixture(path: Path, kb: KB | None, report: Report) -> Fixture | None:
         report.add(exc)
         return None
     if kb is not None:
-        for err in expectation_errors(fx, kb):
+        for err in expectation_errors(fx, kb) + source_errors(fx, kb):
             report.add(err)
     return fx
+
+
+# the fields of a fixture's `source` that identify a clause, in the order they narrow it
+_CLAUSE_FIELDS = ("type", "law_id", "article", "paragraph", "item", "part", "section", "document",
+                  "question")
+
+
+def source_errors(fx: Fixture, kb: KB) -> list[InputError]:
+    """A fixture's source must be something the KB knows: a seed example of the deck, or a clause,
+    Q&A or ruling that some rule cites (so an auditor can go from the fixture to the rule)."""
+    src = fx.source
+    kind = fx.source_type
+    if kind != "seed_example" and ("seed_example" in src or "seed_line" in src):
+        key = "seed_example" if "seed_example" in src else "seed_line"
+        return [fx.doc.error(("source", key), f"source: {key} belongs to a seed-example source, "
+                             f"not to a {kind} source",
+                             "write type: seed_example, or drop the seed-deck reference and name "
+                             f"the {kind} itself", kind="reference")]
+    if kind == "seed_example":
+        known = [e["id"] for e in kb.documented_examples]
+        if src["seed_example"] in known:
+            return []
+        guess = suggest(src["seed_example"], known)
+        return [fx.doc.error(("source", "seed_example"),
+                             f"source: {src['seed_example']} is not a documented example of the deck",
+                             f"did you mean '{guess}'?" if guess else
+                             "see documented_examples in rules/kb.yaml", kind="reference")]
+    if kind == "case":
+        want = (src["case"]["court"], src["case"]["date"])
+        if any(c.data.get("type") == "case" and (c.data["case"]["court"], c.data["case"]["date"]) == want
+               for _, c in kb.all_citations()):
+            return []
+        return [fx.doc.error(("source", "case"), f"source: no rule cites the ruling of {want[0]} {want[1]}",
+                             "name a ruling the knowledge base cites (see `appi-kb rules`), or "
+                             "write the fixture as type: scenario", kind="reference")]
+    if kind in ("statute", "cabinet_order", "regulation", "guideline", "qa"):
+        given = {k: src[k] for k in _CLAUSE_FIELDS if k in src}
+        if any(all(c.data.get(k) == v for k, v in given.items()) for _, c in kb.all_citations()):
+            return []
+        what = ", ".join(f"{k} {v}" for k, v in given.items())
+        return [fx.doc.error(("source",), f"source: no rule of the knowledge base cites {what}",
+                             "cite a clause the rules cite (see `appi-kb cite`), or add the rule "
+                             "that encodes it", kind="reference")]
+    return []
 
 
 def expectation_errors(fx: Fixture, kb: KB) -> list[InputError]:

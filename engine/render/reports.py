@@ -7,6 +7,9 @@ from .messages import msg
 def coverage_text(rep: dict, kb_label: str, n_fixtures: int, lang: str) -> str:
     s = rep["summary"]
     out = [msg(lang, "cov.title", fixtures=n_fixtures, kb=kb_label), ""]
+    if rep.get("sources"):
+        out += ["■ " + msg(lang, "cov.sources",
+                           kinds=", ".join(f"{k} {n}" for k, n in rep["sources"].items())), ""]
     out.append("■ " + msg(lang, "cov.examples", covered=s["examples_covered"], total=s["examples"]))
     for e in rep["examples"]:
         fx = ", ".join(e["fixtures"]) or "—"
