@@ -225,26 +225,30 @@ _NOUNS = {"kb": "KB manifest", "rule": "rule file", "fixture": "fixture", "incid
 
 @main.command()
 @click.argument("paths", nargs=-1, metavar="[PATHS]...")
-def validate(paths: tuple[str, ...]) -> None:
+@click.option("--quiet", "-q", is_flag=True,
+              help="Print only errors (and the closing line, which still counts the warnings).")
+def validate(paths: tuple[str, ...], quiet: bool) -> None:
     """Check rules, fixtures and incidents: schemas, duplicate ids, references to unknown rules,
     conclusions or facts, overlapping versions, parameter gaps, and (by compiling the rules in
     force on every date a version starts or ends) dependency cycles and engine limits.
 
     With no PATHS: the whole knowledge base, every fixture and every incident under examples/.
     With PATHS (files or folders): each file as its `$schema` says (rule, kb, fixture; a mapping
-    without `$schema` is an incident). Unverified citations are listed as warnings.
+    without `$schema` is an incident). Unverified citations are listed as warnings (--quiet
+    leaves them out).
 
     \b
     Example:
       appi-kb validate
+      appi-kb validate --quiet
       appi-kb validate rules/law/appi/art26.yaml my-incident.yaml
     """
     from engine import validate as v
     report = v.validate_paths([Path(p) for p in paths]) if paths else v.validate_project()
     errors = report.sorted_errors()
-    lines = [f"note: {n}" for n in report.notes]
-    lines += [f"warning: {w}" for w in report.warnings]
-    if report.warnings:
+    lines = [] if quiet else [f"note: {n}" for n in report.notes]
+    lines += [] if quiet else [f"warning: {w}" for w in report.warnings]
+    if report.warnings and not quiet:
         lines.append(f"{len(report.warnings)} warning(s): unverified citations (quotes not yet "
                      "checked against their source)")
     lines += [str(e) for e in errors]
@@ -273,26 +277,36 @@ def test(paths: tuple[str, ...]) -> None:
       appi-kb test
       appi-kb test fixtures/se-05-card-number.yaml
     """
-    from engine.fixtures import load_fixtures, run_fixture
-    from engine.paths import FIXTURES_DIR
+    from engine.fixtures import fixture_files, load_fixtures_each, run_fixture
+    from engine.paths import FIXTURES_DIR, display
     from engine.render.messages import msg
     targets = [Path(p) for p in paths] or ([FIXTURES_DIR] if FIXTURES_DIR.is_dir() else [])
-    fixtures = load_fixtures(targets) if targets else []
-    if not fixtures:
+    fixtures, problems = load_fixtures_each(targets) if targets else ([], [])
+    if not fixtures and not problems:
         _write("warning: no fixtures found\n", err=True)
     engine = _engine()
-    out, passed, failed = [], 0, 0
+    # every file gets its line, in file order: a malformed one is reported and the rest still run
+    order = {display(p): i for i, p in enumerate(fixture_files(targets))} if targets else {}
+    entries: list[tuple[int, int, list[str]]] = []
+    passed = failed = 0
     for fx in fixtures:
         result = run_fixture(engine, fx)
         if result.passed:
             passed += 1
-            out.append(f"PASS {fx.id}")
+            entries.append((order.get(fx.file, 0), 0, [f"PASS {fx.id}"]))
         else:
             failed += 1
-            out.append(f"FAIL {fx.id} ({fx.file})")
-            out += [f"    {f}" for f in result.failures]
-    out.append(msg("en", "t.summary", passed=passed, failed=failed))
+            entries.append((order.get(fx.file, 0), 0, [f"FAIL {fx.id} ({fx.file})"]
+                            + [f"    {f}" for f in result.failures]))
+    bad: list[str] = []             # stderr: one line per problem, as for any bad input
+    for file, exc in sorted(problems, key=lambda p: order.get(p[0], 0)):
+        bad += [str(e) for e in (exc.errors if isinstance(exc, InputErrors) else [exc])]
+        entries.append((order.get(file, 0), 1, [f"ERROR {file} (not run: malformed, see stderr)"]))
+    out = [ln for _, _, lines in sorted(entries, key=lambda e: (e[0], e[1])) for ln in lines]
+    out.append(msg("en", "t.summary", passed=passed, failed=failed + len(problems)))
     _write("\n".join(out) + "\n")
+    if problems:
+        _fail(bad, EXIT_INPUT)
     if failed:
         raise click.exceptions.Exit(EXIT_FAILED)
 
@@ -397,21 +411,41 @@ def cite(clause: str, fmt: str, lang: str) -> None:
 @main.command()
 @FORMAT_TJ
 @LANG
-def mutate(fmt: str, lang: str) -> None:
+@click.option("--rule", "rule_id", metavar="ID",
+              help="Only the mutants of this rule (every version) or parameter.")
+def mutate(fmt: str, lang: str, rule_id: str | None) -> None:
     """Mutation testing: break each rule in turn (it can never hold; an exception stops
     defeating; a judgment is dropped; a numeric parameter moves by one) and check that some
     fixture fails. A surviving mutant marks a missing fixture or a weak expectation.
-    Exits 1 when a mutant survives. Takes a few minutes.
+    Exits 1 when a mutant survives. Takes a few minutes (one line of progress per mutant on
+    stderr); --rule limits it to one rule or parameter.
 
     \b
     Example:
       appi-kb mutate
+      appi-kb mutate --rule reg7.item4
     """
     from engine import mutate as mut
     from engine.coverage import fixture_hits
     from engine.render.reports import mutate_text
-    engine, fixtures, results = _run_fixtures()
-    outcomes = mut.run(engine.kb, fixtures, fixture_hits(results))
+    engine = _engine()
+    subjects = set(engine.kb.rules) | set(engine.kb.parameters)
+    if rule_id is not None and rule_id not in subjects:
+        guess = suggest(rule_id, sorted(subjects))
+        raise _input_error(f"unknown rule or parameter id '{rule_id}'", "--rule",
+                           f"did you mean '{guess}'?" if guess else "run `appi-kb rules` for the list")
+
+    def selected(mutant_id: str) -> bool:
+        return rule_id is None or mut.subject(mutant_id) == rule_id
+    total = sum(1 for m in mut.mutants(engine.kb) if selected(m.id))
+    _, fixtures, results = _run_fixtures()
+    done = [0]
+
+    def progress(o) -> None:          # stderr, as it happens: stdout is built whole at the end
+        done[0] += 1
+        verdict = f"killed by {o.killed_by}" if o.killed_by else "SURVIVED"
+        _write(f"[{done[0]}/{total}] {o.mutant.id} {verdict}\n", err=True)
+    outcomes = mut.run(engine.kb, fixtures, fixture_hits(results), progress, selected)
     data = [{"mutant": o.mutant.id, "kind": o.mutant.kind, "target": o.mutant.target,
              "file": o.mutant.file, "line": o.mutant.line, "killed_by": o.killed_by,
              "fixtures_run": o.tried} for o in outcomes]

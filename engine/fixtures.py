@@ -73,16 +73,33 @@ def load_fixture(path: Path | str) -> Fixture:
 
 
 def load_fixtures(paths: list[Path] | None = None) -> list[Fixture]:
-    fixtures, seen = [], {}
+    fixtures, problems = load_fixtures_each(paths)
+    if problems:
+        raise problems[0][1]
+    return fixtures
+
+
+def load_fixtures_each(paths: list[Path] | None = None
+                       ) -> tuple[list[Fixture], list[tuple[str, InputError]]]:
+    """Every fixture that loads, and (file, error) for each one that does not: one malformed
+    file must not hide what the others say. A second use of an id is the later file's error."""
+    fixtures: list[Fixture] = []
+    problems: list[tuple[str, InputError]] = []
+    seen: dict[str, str] = {}
     for path in fixture_files(paths):
-        fx = load_fixture(path)
+        try:
+            fx = load_fixture(path)
+        except InputError as exc:
+            problems.append((display(path), exc))
+            continue
         if fx.id in seen:
-            raise InputError(f"fixture id '{fx.id}' is also used by {seen[fx.id]}", file=fx.file,
-                             line=fx.doc.line_of(("id",)), kind="duplicate",
-                             hint="give every fixture its own id")
+            problems.append((fx.file, InputError(
+                f"fixture id '{fx.id}' is also used by {seen[fx.id]}", file=fx.file,
+                line=fx.doc.line_of(("id",)), kind="duplicate", hint="give every fixture its own id")))
+            continue
         seen[fx.id] = fx.file
         fixtures.append(fx)
-    return fixtures
+    return fixtures, problems
 
 
 def run_fixture(engine: Engine, fx: Fixture) -> Result:

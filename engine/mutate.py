@@ -86,6 +86,13 @@ def mutants(kb: KB) -> Iterator[Mutant]:
                                  pv.line, _with_param(kb, pid, i, pv.value + delta))
 
 
+def subject(mutant_id: str) -> str:
+    """The rule or parameter a mutant changes: never:reg7.item4@1 -> reg7.item4,
+    param+1:reg7.item4.threshold#1 -> reg7.item4.threshold."""
+    target = mutant_id.split(":", 1)[1]
+    return target.split("@", 1)[0].split("#", 1)[0]
+
+
 def run(kb: KB, fixtures: list[Fixture], fires_in: dict[str, list[str]] | None = None,
         progress: Callable[[Outcome], None] | None = None,
         select: Callable[[str], bool] | None = None) -> list[Outcome]:

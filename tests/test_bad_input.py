@@ -118,7 +118,11 @@ def test_no_date_to_assess_on_names_the_incident(run, tmp_path):
 
 
 def test_bad_fixture_for_test_command(run):
+    # `test` reports every fixture (issue 8): stdout says this one was not run, stderr says why
     r = run("test", DATA / "fixtures" / "bad" / "schema.yaml")
+    assert r.stdout.splitlines() == ["ERROR tests/data/fixtures/bad/schema.yaml (not run: "
+                                     "malformed, see stderr)", "0 passed, 1 failed"]
+    r.stdout = ""
     assert_one_clean_error(r, "tests/data/fixtures/bad/schema.yaml:9",
                            ["expect.conclusions.report_duty", "'yes_please'", "use one of"])
 
