@@ -35,6 +35,16 @@ class FactSet:
         v = self.known.get(name)
         return v if isinstance(v, str) else None
 
+    def atoms_of(self, name: str) -> list[dict]:
+        """The atoms (entries of `durable`) of one fact: one, or one per dated point of a series."""
+        index = self.__dict__.get("_index")
+        if index is None or index[0] != len(self.durable):
+            by_name: dict[str, list[dict]] = {}
+            for atom in self.durable:
+                by_name.setdefault(atom["n"], []).append(atom)
+            index = self.__dict__["_index"] = (len(self.durable), by_name)
+        return index[1].get(name, [])
+
 
 def incident_facts(doc: Doc, vocab: Vocabulary | None = None) -> FactSet:
     """`doc` must already be valid against incident.schema.json."""
