@@ -251,15 +251,17 @@ def validate(paths: tuple[str, ...], quiet: bool) -> None:
     if report.warnings and not quiet:
         lines.append(f"{len(report.warnings)} warning(s): unverified citations (quotes not yet "
                      "checked against their source)")
-    lines += [str(e) for e in errors]
+    lines += [ln for e in errors for ln in e.lines()]      # root causes, knock-ons under them
     if lines:
         _write("".join(ln + "\n" for ln in lines), err=True)
     checked = ", ".join(f"{n} {_NOUNS.get(kind, kind)}{'' if n == 1 else 's'}"
                         for kind, n in sorted(report.checked.items()))
     dates = f"; compiled on {len(report.compiled_on)} date(s)" if report.compiled_on else ""
     verdict = "FAILED" if errors else "OK"
+    knock_on = sum(len(e.followups) for e in errors)
+    follow = f" (and {knock_on} that follow from them)" if knock_on else ""
     _write(f"{verdict}: checked {checked or 'nothing'}{dates}: "
-           f"{len(errors)} error(s), {len(report.warnings)} warning(s)\n")
+           f"{len(errors)} error(s){follow}, {len(report.warnings)} warning(s)\n")
     if errors:
         raise click.exceptions.Exit(EXIT_INPUT)
 

@@ -10,13 +10,15 @@ class InputError(Exception):
     """Bad input: a rule file, an incident, a fixture or a command-line value."""
 
     def __init__(self, message: str, *, file: str | None = None, line: int | None = None,
-                 hint: str | None = None, kind: str = "input") -> None:
+                 hint: str | None = None, kind: str = "input", about: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.file = file
         self.line = line
         self.hint = hint
         self.kind = kind
+        self.about = about          # the id a reference error names (to find its root cause)
+        self.followups: list[InputError] = []   # errors that only follow from this one
 
     def location(self) -> str:
         if self.file and self.line:
@@ -27,7 +29,13 @@ class InputError(Exception):
         text = f"{self.location()}: {self.message}"
         if self.hint:
             text += f" — {self.hint}"
+        if self.followups:
+            text += f" ({len(self.followups)} more error(s) follow from this one)"
         return text
+
+    def lines(self) -> list[str]:
+        """This error, then the errors that follow from it, indented under it."""
+        return [str(self)] + [f"    ↳ {f}" for f in self.followups]
 
 
 class InputErrors(InputError):
@@ -41,6 +49,24 @@ class InputErrors(InputError):
 
     def __str__(self) -> str:
         return "\n".join(str(e) for e in self.errors)
+
+
+def group_root_causes(errors: list[InputError], dropped: dict[str, InputError]) -> list[InputError]:
+    """Root causes first: an error about an id (`about`) that a broken file defines is a knock-on
+    of that file's own error, and is moved under it (`followups`); the rest stay as they are.
+
+    `dropped` maps each id that could not be defined (its file failed to load) to that failure."""
+    roots: list[InputError] = []
+    for e in errors:
+        cause = dropped.get(e.about) if e.about else None
+        if cause is not None and cause is not e:
+            e.hint = f"'{e.about}' is written in {cause.file}, which did not load: fix that first"
+            cause.followups.append(e)
+        else:
+            roots.append(e)
+    for r in roots:
+        r.followups.sort(key=lambda e: (e.file or "", e.line or 0, e.message))
+    return roots
 
 
 class EngineError(Exception):

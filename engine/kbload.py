@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import re
 from pathlib import Path
 from typing import Any
 
 from . import citations as _cit
 from .conditions import normalise
-from .errors import InputError, InputErrors
+from .errors import InputError, InputErrors, group_root_causes
 from .model import (KB, Citation, ConclusionDef, Parameter, ParamVersion, Rule, RuleVersion,
                     Section, Unit)
 from .paths import RULES_DIR, display
@@ -47,17 +48,18 @@ def load_kb(root: Path = RULES_DIR) -> KB:
     hasher.update(b"kb.yaml\0" + _canonical(manifest.data))
     docs: list[Doc] = []
     files = [MANIFEST]
+    dropped: dict[str, InputError] = {}     # id -> the error that kept its file out
     for path in rule_files(root):
         rel = path.relative_to(root).as_posix()
         files.append(rel)
         try:
             doc = load_yaml(path, display(path))
             validate_doc(doc, "rule")
-        except InputErrors as exc:
-            errors.extend(exc.errors)
-            continue
         except InputError as exc:
-            errors.append(exc)
+            found = exc.errors if isinstance(exc, InputErrors) else [exc]
+            errors.extend(found)
+            for ident in _ids_written_in(path):
+                dropped.setdefault(ident, found[0])
             continue
         hasher.update(rel.encode() + b"\0" + _canonical(doc.data))
         docs.append(doc)
@@ -147,6 +149,7 @@ def load_kb(root: Path = RULES_DIR) -> KB:
                     f"add '{key}: {{ja: …, en: …}}' under value_labels in rules/kb.yaml",
                     kind="reference"))
     if errors:
+        errors = group_root_causes(errors, dropped)
         raise InputErrors(errors) if len(errors) > 1 else errors[0]
     kb = m["kb"]
     warnings = [f"{c.file}:{c.line}: unverified citation {c.key} (in {ref})"
@@ -161,6 +164,23 @@ def load_kb(root: Path = RULES_DIR) -> KB:
               units, rules, params, concls, hasher.hexdigest(), files, list(dict.fromkeys(warnings)),
               done, m.get("documented_examples", {}).get("items", []), m.get("value_labels", {}),
               docs_by_path, m["citation_parts"])
+
+
+_WRITTEN_ID = re.compile(r"(?:^|[\s{,])(?:id|code|conclude):\s*['\"]?([a-z0-9][a-z0-9_.-]*[a-z0-9])", re.M)
+
+
+def _ids_written_in(path: Path) -> set[str]:
+    """The ids, codes and concluded codes a file that failed to load appears to define, read from
+    its text: references to them elsewhere fail only because this file did."""
+    try:
+        return set(_WRITTEN_ID.findall(path.read_text(encoding="utf-8", errors="replace")))
+    except OSError:
+        return set()
+
+
+def _about(err: InputError, ident: str) -> InputError:
+    err.about = ident
+    return err
 
 
 def _canonical(data: dict) -> bytes:
@@ -238,13 +258,14 @@ def _check_references(rules, params, concls, docs) -> list[InputError]:
             code = v.then["conclude"]
             concluded.add(code)
             if code not in concls:
-                errs.append(err(vpath + ("then", "conclude"), f"conclusion '{code}' is not declared",
+                errs.append(_about(err(vpath + ("then", "conclude"), f"conclusion '{code}' is not declared",
                                 _did_you_mean(code, concls) or
-                                "declare it under 'conclusions:' in the file of the provision that defines it"))
+                                "declare it under 'conclusions:' in the file of the provision that defines it"),
+                                code))
             for target in v.defeats:
                 if target not in rules:
-                    errs.append(err(vpath + ("defeats",), f"'defeats' names unknown rule '{target}'",
-                                    _did_you_mean(target, rules)))
+                    errs.append(_about(err(vpath + ("defeats",), f"'defeats' names unknown rule '{target}'",
+                                    _did_you_mean(target, rules)), target))
                 elif target == rule.id:
                     errs.append(err(vpath + ("defeats",), "a rule cannot defeat itself"))
             try:
@@ -255,20 +276,20 @@ def _check_references(rules, params, concls, docs) -> list[InputError]:
             from .conditions import literals
             for lit in literals(tree):
                 if lit.kind == "concl" and lit.name not in concls:
-                    errs.append(err(lit.path + ("conclusion",), f"unknown conclusion '{lit.name}'",
-                                    _did_you_mean(lit.name, concls)))
+                    errs.append(_about(err(lit.path + ("conclusion",), f"unknown conclusion '{lit.name}'",
+                                    _did_you_mean(lit.name, concls)), lit.name))
             errs.extend(_check_then(v, vpath + ("then",), params, concls, vocab, err))
     for code, c in concls.items():
         if code not in concluded:
             errs.append(InputError(f"conclusion '{code}' is declared but no rule concludes it",
-                                   file=c.file, line=c.line, kind="reference",
+                                   file=c.file, line=c.line, kind="reference", about=code,
                                    hint="add a rule with 'then: {conclude: " + code + "}' or remove it"))
     return errs
 
 
 def _param_for_version(pid: str, path: tuple, v: RuleVersion, params, err) -> Any:
     if pid not in params:
-        raise err(path, f"unknown parameter '{pid}'", _did_you_mean(pid, params))
+        raise _about(err(path, f"unknown parameter '{pid}'", _did_you_mean(pid, params)), pid)
     p = params[pid]
     pv = param_value(p, v.valid_from)
     if pv is None:
@@ -307,8 +328,8 @@ def _check_then(v: RuleVersion, path: tuple, params, concls, vocab, err) -> list
                                                              if d.kind == "date"])))
         elif "since" in expr:
             if expr["since"] not in concls:
-                errs.append(err(p + ("since",), f"unknown conclusion '{expr['since']}'",
-                                _did_you_mean(expr["since"], concls)))
+                errs.append(_about(err(p + ("since",), f"unknown conclusion '{expr['since']}'",
+                                _did_you_mean(expr["since"], concls)), expr["since"]))
         else:
             key = "latest_of" if "latest_of" in expr else "earliest_of"
             for i, e in enumerate(expr[key]):

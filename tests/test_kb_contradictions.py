@@ -1,0 +1,122 @@
+"""Edits that contradict themselves, and mistakes that cause others, as an editor makes them.
+
+Each case is a small bad knowledge base under tests/bad_kb_contradictions/ (a directory when the
+mistake needs two files), loaded with a copy of the real manifest, the line the root error must
+point at marked `# <-- error` (as in test_kb_errors.py). The issue-8 "Why" cases are also
+reproduced on a copy of the real knowledge base where they are about it.
+"""
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from engine.errors import InputError, InputErrors
+from engine.kbload import load_kb
+from engine.paths import RULES_DIR
+
+if str(Path(__file__).resolve().parent) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+import helpers  # noqa: E402
+
+CASES_DIR = Path(__file__).parent / "bad_kb_contradictions"
+MARKER = "# <-- error"
+
+
+def _files(name: str) -> list[Path]:
+    target = CASES_DIR / name
+    return sorted(target.glob("*.yaml")) if target.is_dir() else [CASES_DIR / f"{name}.yaml"]
+
+
+def _marked(name: str) -> tuple[str, int]:
+    marks = [(p.name, i) for p in _files(name)
+             for i, text in enumerate(p.read_text(encoding="utf-8").splitlines(), start=1)
+             if MARKER in text]
+    assert len(marks) == 1, marks
+    return marks[0]
+
+
+def _load(tmp_path: Path, name: str) -> list[InputError]:
+    rules = helpers.new_kb(tmp_path, {p.name: p.read_text(encoding="utf-8") for p in _files(name)})
+    with pytest.raises(InputError) as caught:
+        load_kb(rules)
+    err = caught.value
+    return err.errors if isinstance(err, InputErrors) else [err]
+
+
+def _one_root(tmp_path: Path, name: str, *words: str) -> InputError:
+    errors = _load(tmp_path, name)
+    assert len(errors) == 1, "\n".join(ln for e in errors for ln in e.lines())
+    (err,) = errors
+    file, line = _marked(name)
+    assert Path(err.file).name == file and err.line == line, (str(err), file, line)
+    for w in words:
+        assert w in str(err), (w, str(err))
+    assert err.hint
+    return err
+
+
+# ---- root causes first -----------------------------------------------------------------------
+def test_a_file_that_fails_to_load_carries_the_errors_that_follow_from_it(tmp_path):
+    root = _one_root(tmp_path, "root_cause", "missing required key 'citations'",
+                     "2 more error(s) follow from this one")
+    follow = [(Path(f.file).name, f.about) for f in root.followups]
+    assert follow == [("b_uses.yaml", "test.threshold"), ("b_uses.yaml", "test.base")]
+    # the knock-on no longer guesses a wrong name: it says where the name is and why it is missing
+    assert all("a_defines.yaml, which did not load" in f.hint for f in root.followups)
+    assert root.lines()[1].startswith("    ↳ ")
+
+
+def _drop_citations_of_a_parameter_version(rules: Path, pid: str) -> str:
+    """Remove `citations:` (the key and its list) from the first version of parameter `pid`."""
+    for path in sorted(rules.rglob("*.yaml")):
+        text = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        starts = [i for i, ln in enumerate(text) if ln.strip() == f"- id: {pid}"]
+        if not starts:
+            continue
+        key = next(i for i in range(starts[0], len(text)) if text[i].strip() == "citations:")
+        indent = len(text[key]) - len(text[key].lstrip())
+        end = key + 1
+        while end < len(text) and len(text[end]) - len(text[end].lstrip()) > indent:
+            end += 1
+        path.write_text("".join(text[:key] + text[end:]), encoding="utf-8")
+        return path.relative_to(rules).as_posix()
+    raise AssertionError(f"no parameter {pid} in the KB")
+
+
+def test_one_mistake_in_the_real_kb_is_one_error_with_its_knock_ons_under_it(tmp_path, run):
+    """Issue 8: removing `citations:` from one parameter version reported 52 errors, the real
+    one 38th. Now the real one is the only root, and validate prints it first."""
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES_DIR, rules)
+    rel = _drop_citations_of_a_parameter_version(rules, "reg7.item4.threshold")
+    with pytest.raises(InputError) as caught:
+        load_kb(rules)
+    errors = caught.value.errors if isinstance(caught.value, InputErrors) else [caught.value]
+    assert len(errors) == 1, "\n".join(map(str, errors))
+    assert errors[0].file.endswith(rel) and "missing required key 'citations'" in errors[0].message
+    r = run("validate", "--quiet", rules / "kb.yaml")
+    assert r.code == 2
+    lines = r.stderr.splitlines()
+    assert rel in lines[0] and "missing required key 'citations'" in lines[0]
+    assert all(ln.startswith("    ↳ ") for ln in lines[1:]) and len(lines) > 1
+    assert f"1 error(s) (and {len(lines) - 1} that follow from them)" in r.stdout
+
+
+def test_validate_counts_knock_ons_apart(run, tmp_path):
+    rules = helpers.new_kb(tmp_path, {p.name: p.read_text(encoding="utf-8")
+                                      for p in _files("root_cause")})
+    r = run("validate", "-q", rules / "kb.yaml")
+    assert r.code == 2
+    assert "1 error(s) (and 2 that follow from them)" in r.stdout
+    assert len(r.stderr.splitlines()) == 3
+
+
+def test_cases_on_disk_are_all_tested():
+    tested = {"root_cause"}
+    on_disk = {p.stem if p.is_file() else p.name for p in CASES_DIR.iterdir()}
+    assert on_disk == tested, on_disk ^ tested
+
+
