@@ -92,13 +92,19 @@ class _Group(click.Group):
 def parse_date(value: str | None, where: str = "--as-of") -> _dt.date | None:
     if value is None:
         return None
+    from engine.errors import quote
+    from engine.schemas import DateOutOfRange, check_date_range
     if not _DATE.match(value):
-        raise _input_error(f"'{value}' is not a date in the form YYYY-MM-DD", where,
+        raise _input_error(f"{quote(value)} is not a date in the form YYYY-MM-DD", where,
                            "write the date as YYYY-MM-DD, e.g. 2024-04-01")
     try:
-        return _dt.date.fromisoformat(value)
+        day = _dt.date.fromisoformat(value)
+        check_date_range(day)
+        return day
+    except DateOutOfRange as exc:
+        raise _input_error(f"{quote(value)}: {exc}", where, "check the year") from None
     except ValueError:
-        raise _input_error(f"'{value}' is not a real calendar date", where,
+        raise _input_error(f"{quote(value)} is not a real calendar date", where,
                            "write an existing date as YYYY-MM-DD, e.g. 2024-04-01") from None
 
 

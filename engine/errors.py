@@ -5,6 +5,24 @@ prints. `EngineError` is a fault inside durable-rules or the engine itself (a bu
 """
 from __future__ import annotations
 
+from typing import Any
+
+EXCERPT = 80     # the most characters of any value that a message quotes
+
+
+def quote(value: Any, limit: int = EXCERPT) -> str:
+    """A value as a message may show it: repr-quoted (control characters escaped, so nothing
+    reaches the terminal raw) and cut to `limit` characters of the value, marked as cut.
+
+    Messages quote what the user wrote so they can find it; a whole file or a 900 KB value is
+    never useful and can hide the message itself."""
+    text = value if isinstance(value, str) else str(value)
+    if len(text) <= limit:
+        return repr(text) if isinstance(value, str) else text
+    cut = text[:limit]
+    shown = repr(cut)[:-1] + "…" + repr(cut)[-1] if isinstance(value, str) else cut + "…"
+    return f"{shown} (cut; {len(text):,} characters)"
+
 
 class InputError(Exception):
     """Bad input: a rule file, an incident, a fixture or a command-line value."""

@@ -25,6 +25,8 @@ PROJECT_ROOT = RULES_DIR.parent
 
 def display(path: Path | str) -> str:
     """A short, stable name for messages: relative to the project root when inside it."""
+    if str(path) == "-":
+        return "<stdin>"
     path = Path(path)
     try:
         return str(path.resolve().relative_to(PROJECT_ROOT.resolve()))

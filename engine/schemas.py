@@ -14,19 +14,36 @@ from typing import Any, Iterable
 import jsonschema
 from jsonschema import Draft202012Validator, FormatChecker
 
-from .errors import InputError, InputErrors
+from .errors import EXCERPT, InputError, InputErrors, quote
 from .paths import SCHEMAS_DIR
-from .yamlio import Doc
+from .yamlio import Doc, path_text
 
 _FORMATS = FormatChecker()
+
+
+# Dates are real calendar days in years a breach of today's law can involve; 9999-12-20 would
+# overflow date arithmetic (a deadline 60 days later), 0001-01-01 is a typo.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
+
+class DateOutOfRange(ValueError):
+    pass
+
+
+def check_date_range(day: _dt.date) -> None:
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise DateOutOfRange(f"the year {day.year} is outside {FIRST_YEAR}–{LAST_YEAR}")
 
 
 @_FORMATS.checks("date", raises=ValueError)
 def _is_date(value: Any) -> bool:
     if not isinstance(value, str):
         return True
-    _dt.date.fromisoformat(value)
-    return len(value) == 10
+    day = _dt.date.fromisoformat(value)
+    if len(value) != 10:
+        return False
+    check_date_range(day)
+    return True
 
 
 @_FORMATS.checks("appi-date", raises=ValueError)
@@ -42,11 +59,19 @@ def load_schema(name: str) -> dict:
         return json.load(fh)
 
 
+# JSON Schema counts 1500.0 as an integer; a count written 1500.0 or 1.5e3 is refused here instead
+# (facts.py would otherwise drop a float count as unknown).
+_Validator = jsonschema.validators.extend(
+    Draft202012Validator,
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine(
+        "integer", lambda _checker, v: isinstance(v, int) and not isinstance(v, bool)))
+
+
 @lru_cache(maxsize=None)
 def validator(name: str) -> Draft202012Validator:
     schema = load_schema(name)
     Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema, format_checker=_FORMATS)
+    return _Validator(schema, format_checker=_FORMATS)
 
 
 def schema_version(name: str) -> str:
@@ -93,12 +118,10 @@ def _kind(value: Any) -> str:
         return "nothing (null)"
     if isinstance(value, bool):
         return f"true/false ({str(value).lower()})"
-    if isinstance(value, int):
-        return f"a number ({value})"
-    if isinstance(value, float):
-        return f"a number ({value})"
+    if isinstance(value, (int, float)):
+        return f"a number ({quote(value)})"
     if isinstance(value, str):
-        return f"text ({value!r})"
+        return f"text ({quote(value)})"
     if isinstance(value, list):
         return "a list"
     return "a mapping"
@@ -108,11 +131,17 @@ _TYPE_WORDS = {"string": "text", "integer": "a whole number", "number": "a numbe
                "boolean": "true or false", "array": "a list", "object": "a mapping", "null": "null"}
 
 
+def _whole_number_hint(value: Any) -> str | None:
+    """For a float where a whole number belongs: the number to write (1500.0, 1.5e3 -> 1500)."""
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return f"write {int(value)} (a whole number, in digits 0-9 only)"
+        return "write a whole number, in digits 0-9 only"
+    return None
+
+
 def _where(path: Iterable) -> str:
-    parts = []
-    for p in path:
-        parts.append(f"[{p}]" if isinstance(p, int) else (("." if parts else "") + str(p)))
-    return "".join(parts) or "top level"
+    return path_text(tuple(path))
 
 
 def suggest(word: str, options: Iterable[str]) -> str | None:
@@ -132,7 +161,7 @@ def _explain(doc: Doc, err: jsonschema.ValidationError) -> InputError:
         extras = sorted(set(inst) - set(allowed)) if isinstance(inst, dict) else []
         key = extras[0] if extras else "?"
         guess = suggest(key, allowed)
-        message = f"unknown key '{key}' in {where}"
+        message = f"unknown key {quote(key)} in {where}"
         hint = f"did you mean '{guess}'?" if guess else f"allowed keys: {', '.join(allowed)}"
         # `{ja: 報告, 通知, en: …}` reads as three keys, the second with no value: a comma inside
         # {...} text, not a misspelt key, is then the likely cause
@@ -165,18 +194,26 @@ def _explain(doc: Doc, err: jsonschema.ValidationError) -> InputError:
         want = [want] if isinstance(want, str) else want
         words = " or ".join(_TYPE_WORDS.get(w, w) for w in want)
         return doc.error(path, f"{where}: expected {words}, found {_kind(inst)}",
-                         "fix the value's type", kind="type")
+                         (_whole_number_hint(inst) if "integer" in want else None)
+                         or "fix the value's type", kind="type")
     if v in ("anyOf", "oneOf"):
         kinds = sorted({_describe_branch(s) for s in err.validator_value})
-        return doc.error(path, f"{where}: {_kind(inst)} is not valid here",
-                         f"expected {' or '.join(k for k in kinds if k)}", kind="type")
+        hint = f"expected {' or '.join(k for k in kinds if k)}"
+        if any(b.get("type") == "integer" for b in err.validator_value if isinstance(b, dict)):
+            extra = _whole_number_hint(inst)
+            hint += f": {extra}" if extra else ""
+        return doc.error(path, f"{where}: {_kind(inst)} is not valid here", hint, kind="type")
     if v == "format":
+        if err.validator_value in ("date", "appi-date") and isinstance(err.cause, DateOutOfRange):
+            return doc.error(path, f"{where}: {quote(inst)} is outside the years "
+                             f"{FIRST_YEAR}–{LAST_YEAR}", "check the year", kind="date")
         if err.validator_value in ("date", "appi-date"):
-            return doc.error(path, f"{where}: {inst!r} is not a real calendar date",
+            return doc.error(path, f"{where}: {quote(inst)} is not a real calendar date",
                              "write an existing date as YYYY-MM-DD" +
                              (" or 'unknown'" if err.validator_value == "appi-date" else ""),
                              kind="date")
-        return doc.error(path, f"{where}: {inst!r} is not a valid {err.validator_value}", kind="value")
+        return doc.error(path, f"{where}: {quote(inst)} is not a valid {err.validator_value}",
+                         kind="value")
     if v == "pattern":
         return doc.error(path, f"{where}: {_kind(inst)} does not have the expected form",
                          f"it must match {err.validator_value}", kind="value")
@@ -184,6 +221,7 @@ def _explain(doc: Doc, err: jsonschema.ValidationError) -> InputError:
         return doc.error(path, f"{where} is empty", "give at least one value", kind="schema")
     if v in ("maxProperties",):
         keys = ", ".join(sorted(inst)) if isinstance(inst, dict) else ""
+        keys = keys if len(keys) <= EXCERPT else quote(keys)
         return doc.error(path, f"{where} has too many keys ({keys})",
                          "a fact test has exactly one operator besides 'fact'; use 'all' to combine tests",
                          kind="schema")

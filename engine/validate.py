@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .compile import compile_kb
-from .errors import InputError, InputErrors
+from .errors import InputError, InputErrors, quote
 from .facts import incident_facts
 from .fixtures import Fixture, fixture_files, load_fixture
 from .kbload import MANIFEST, load_kb, rule_files
@@ -297,7 +297,7 @@ def kind_of(doc: Doc) -> str:
     if name in KINDS:
         return KINDS[name]
     guess = suggest(name, KINDS)
-    raise doc.error(("$schema",), f"$schema {ref!r} is not one of the project's schemas",
+    raise doc.error(("$schema",), f"$schema {quote(ref)} is not one of the project's schemas",
                     f"did you mean '{guess}'?" if guess else
                     "write the path of rule, kb, fixture or incident.schema.json", kind="schema")
 

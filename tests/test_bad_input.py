@@ -25,6 +25,27 @@ CASES = {
                                  ["one of the two dates is wrong"]),
     "not_a_mapping.yaml": (2, ["expected a mapping at the top of the file, found a list"],
                            ["see examples/"]),
+    # counts are plain decimal integers (issue 6.5): never octal, hex, underscores or floats
+    "count_leading_zero.yaml": (4, ["affected.number: '01500' is not a plain decimal number"],
+                                ["write 1500", "leading 0 as octal"]),
+    "count_hex.yaml": (4, ["affected.number: '0x5DC' is not a plain decimal number"],
+                       ["write 1500"]),
+    "count_underscore.yaml": (4, ["affected.number.count: '1_500' is not a plain decimal number"],
+                              ["write 1500", "drops underscores"]),
+    "count_decimal_point.yaml": (4, ["affected.number", "(1500.0)", "not valid here"],
+                                 ["a whole number", "write 1500"]),
+    "count_exponent.yaml": (6, ["affected.number.history[0].at_most", "expected a whole number"],
+                            ["write 1500"]),
+    "time_as_number.yaml": (2, ["incident.title: '10:30' would be read as a number in base 60"],
+                            ["double quotes"]),
+    # dates are real days of 1900-2999 (9999-12-20 used to end in `internal error: OverflowError`)
+    "date_out_of_range.yaml": (4, ["dates.learned: '9999-12-20' is outside the years 1900–2999"],
+                               ["check the year"]),
+    "date_before_1900.yaml": (4, ["dates.occurred: '1024-04-01' is outside the years 1900–2999"],
+                              ["check the year"]),
+    # errors quote at most 80 characters of a value, marked as cut
+    "long_value.yaml": (3, ["event.kinds[0]", "'" + "leak" * 20 + "…'", "(cut; 2,000 characters)",
+                            "not an allowed value"], ["use one of"]),
 }
 
 
@@ -50,6 +71,7 @@ def test_bad_incident_assess(run, name):
     location = f"tests/bad/{name}" + (f":{line}" if line else "")
     r = run("assess", BAD / name)
     assert_one_clean_error(r, location, words + fix)
+    assert len(r.stderr) < 500, r.stderr          # a message, never an echo of the input
     if line is None:
         assert not r.stderr.startswith(f"tests/bad/{name}:1")
 
@@ -98,10 +120,19 @@ def test_missing_file(run, tmp_path):
     ("2024-02-30", ["'2024-02-30' is not a real calendar date"]),
     ("2024/04/01", ["'2024/04/01' is not a date in the form YYYY-MM-DD"]),
     ("yesterday", ["'yesterday' is not a date in the form YYYY-MM-DD"]),
+    ("x" * 300, ["'" + "x" * 80 + "…' (cut; 300 characters) is not a date in the form"]),
 ])
 def test_bad_as_of(run, value, words):
     r = run("assess", INCIDENTS / "card_leak.yaml", "--as-of", value)
     assert_one_clean_error(r, "--as-of", words + ["YYYY-MM-DD, e.g. 2024-04-01"])
+
+
+@pytest.mark.parametrize("value", ["9999-12-20", "1899-12-31", "0001-01-01"])
+def test_as_of_outside_1900_2999(run, value):
+    """9999-12-20 used to end in `internal error: OverflowError` (exit 3)."""
+    r = run("assess", INCIDENTS / "card_leak.yaml", "--as-of", value)
+    assert_one_clean_error(r, "--as-of", [f"'{value}': the year {int(value[:4])} is outside "
+                                          "1900–2999", "check the year"])
 
 
 def test_as_of_before_any_rule(run):
@@ -125,6 +156,14 @@ def test_bad_fixture_for_test_command(run):
     r.stdout = ""
     assert_one_clean_error(r, "tests/data/fixtures/bad/schema.yaml:9",
                            ["expect.conclusions.report_duty", "'yes_please'", "use one of"])
+
+
+def test_a_count_in_a_fixture_is_decimal_too(run):
+    # the loader refuses it, so a rule file, a fixture and an incident all say the same
+    r = run("test", DATA / "fixtures" / "bad" / "count-octal.yaml")
+    assert_one_clean_error(r, "tests/data/fixtures/bad/count-octal.yaml:7",
+                           ["incident.affected.number: '01001' is not a plain decimal number",
+                            "write 1001"])
 
 
 @pytest.mark.parametrize("path,kind,hint", [
