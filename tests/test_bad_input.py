@@ -161,6 +161,9 @@ def test_bad_fixture_for_test_command(run):
 def test_a_count_in_a_fixture_is_decimal_too(run):
     # the loader refuses it, so a rule file, a fixture and an incident all say the same
     r = run("test", DATA / "fixtures" / "bad" / "count-octal.yaml")
+    assert r.stdout.splitlines() == ["ERROR tests/data/fixtures/bad/count-octal.yaml (not run: "
+                                     "malformed, see stderr)", "0 passed, 1 failed"]
+    r.stdout = ""
     assert_one_clean_error(r, "tests/data/fixtures/bad/count-octal.yaml:7",
                            ["incident.affected.number: '01001' is not a plain decimal number",
                             "write 1001"])
