@@ -41,6 +41,9 @@ LANG = click.option("--lang", type=click.Choice(["ja", "en"]), default="ja", sho
 AS_OF = click.option("--as-of", "as_of", metavar="YYYY-MM-DD",
                      help="Assess with the rules in force on this date (default: the date the "
                           "business learned of the event, from the incident).")
+TODAY = click.option("--today", "today", metavar="YYYY-MM-DD", envvar="APPI_KB_TODAY",
+                     help="The day \"due in N days\" and \"passed\" count from (default: env "
+                          "APPI_KB_TODAY, else the --as-of date if given, else the system date).")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -106,6 +109,15 @@ def parse_date(value: str | None, where: str = "--as-of") -> _dt.date | None:
     except ValueError:
         raise _input_error(f"{quote(value)} is not a real calendar date", where,
                            "write an existing date as YYYY-MM-DD, e.g. 2024-04-01") from None
+
+
+def resolve_today(today: str | None, as_of: str | None) -> _dt.date:
+    """The TEAM convention: --today (or APPI_KB_TODAY), else --as-of, else the system date."""
+    if today:
+        return parse_date(today, "--today")
+    if as_of:
+        return parse_date(as_of)
+    return _dt.date.today()
 
 
 # ---- the engine, loaded once per process ------------------------------------------------------
@@ -175,20 +187,43 @@ def main() -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
               show_default=True, help="text for people, json for tools "
               "(schemas/assessment.schema.json), markdown for reports.")
+@click.option("--full", is_flag=True, help="The whole report after the one-screen answer: every "
+              "section, the action plan, all open points, judgments, sources and the receipt.")
+@click.option("--section", "only", multiple=True, metavar="NAME",
+              help="Only this part (repeatable): decision, dates, next, attention, a section such "
+                   "as report, notice or measures, exceptions, questions, reviews, sources "
+                   "(with the verbatim quotes), receipt.")
+@TODAY
 @LANG
-def assess(incident: str, as_of: str | None, fmt: str, lang: str) -> None:
+def assess(incident: str, as_of: str | None, fmt: str, full: bool, only: tuple[str, ...],
+           today: str | None, lang: str) -> None:
     """Assess INCIDENT (a YAML file): the duty to report to the PPC and on which grounds, the
     速報/確報 dates, notice to the individuals, exceptions, open questions — each with its clause.
+
+    The text and Markdown answer fits one screen: the decision for each duty with its clause,
+    the dates counted against today, what to do next and the questions that matter most. --full
+    adds everything else; --section picks parts; JSON always carries everything.
 
     \b
     Example:
       appi-kb assess incident.yaml
+      appi-kb assess incident.yaml --full --format markdown > report.md
+      appi-kb assess incident.yaml --section measures --today 2024-04-03
       appi-kb assess incident.yaml --format json > assessment.json
       appi-kb assess incident.yaml --as-of 2024-03-31 --lang en
     """
     from engine.render import render
+    from engine.render.view import block_names
+    day = resolve_today(today, as_of)
     engine, a = _assess(incident, as_of)
-    _write(render(a, fmt, lang, _sections(engine)))
+    sections = _sections(engine)
+    names = block_names(a, sections)
+    for name in only:
+        if name not in names:
+            guess = suggest(name, names)
+            raise _input_error(f"unknown section '{name}'", "--section",
+                               f"did you mean '{guess}'?" if guess else "one of: " + ", ".join(names))
+    _write(render(a, fmt, lang, sections, full=full, only=list(only) or None, today=day))
 
 
 @main.command()

@@ -106,6 +106,10 @@ class _Builder:
         questions: dict[str, dict] = {}
         reviews: dict[str, dict] = {}
         present = {k for k, v in doc.data.items() if v not in (None, {}, [])}
+        # an input with none of the parts any section needs says nothing about what it is: every
+        # section is shown (undetermined, with its questions) rather than a blank answer
+        if not any(present & set(s.needs_input) for s in self.kb.sections.values()):
+            present |= {part for s in self.kb.sections.values() for part in s.needs_input}
         for c in concls:
             needs = self.kb.sections[c["section"]].needs_input
             c["displayed"] = (_displayed(c) and (not needs or bool(present & set(needs)))
@@ -296,6 +300,8 @@ class _Builder:
                     vals[k] = self.value(v)
             if "guidance" in then:
                 out.setdefault("guidance", then["guidance"])
+            if "due_with" in then:
+                out.setdefault("due_with", then["due_with"])
             if "deadline" in then:
                 deadlines.append(self.deadline(then["deadline"], rid))
             if "window" in then:

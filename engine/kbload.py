@@ -342,6 +342,9 @@ def _check_then(v: RuleVersion, path: tuple, params, concls, vocab, err) -> list
             for k in ("days", "from_day", "to_day", "convention"):
                 if k in spec:
                     check_param(spec[k], path + (key, k))
+    if "due_with" in then and then["due_with"] not in concls:
+        errs.append(err(path + ("due_with",), f"unknown conclusion '{then['due_with']}'",
+                        _did_you_mean(then["due_with"], concls)))
     for name, val in then.get("values", {}).items():
         if isinstance(val, dict) and "fact" in val and vocab.get(val["fact"]) is None:
             errs.append(err(path + ("values", name, "fact"), f"unknown fact '{val['fact']}'",

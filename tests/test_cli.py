@@ -46,7 +46,7 @@ def test_unknown_option_is_a_usage_error(run):
 
 # ---- assess ----------------------------------------------------------------------------------
 def test_assess_text_is_japanese_and_starts_with_the_decision(run):
-    r = run("assess", CARD)
+    r = run("assess", CARD, "--today", "2024-04-02")
     assert r.code == 0, r.stderr
     assert r.stderr == ""
     lines = r.stdout.splitlines()
@@ -55,14 +55,60 @@ def test_assess_text_is_japanese_and_starts_with_the_decision(run):
     assert [ln for ln in decision if ln.startswith("● ")] == [
         "● 個人情報保護委員会への報告義務：あり（根拠：法26条1項本文）",
         "● 本人への通知義務：あり（根拠：法26条2項本文）"]
-    assert "    ・規則7条2号（財産的被害のおそれ）：該当" in decision
-    assert "規則7条2号" in r.stdout and "規則7条3号" in r.stdout
-    assert "根拠：法26条1項本文" in r.stdout
+    # the items the duty rests on, on the line under it (not 'report items: applies' and the like)
+    assert "  該当する事由：規則7条2号（財産的被害のおそれ）、規則7条3号（不正の目的によるおそれ）" in decision
     assert "ECサイトのカード情報漏えい（demo）" in r.stdout
+    assert "本日：2024-04-02（火）" in r.stdout
+
+
+def test_assess_is_one_screen_with_decision_dates_and_next_steps(run):
+    """Issue 9's done-when: the bundled example shows decision, dates and next steps in 40 lines."""
+    r = run("assess", ROOT / "examples" / "online-shop-card-leak.yaml", "--today", "2024-04-02")
+    assert r.code == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert len(lines) <= 40, len(lines)
+    head = "\n".join(lines)
+    assert "● 個人情報保護委員会への報告義務：あり" in head
+    assert "速報（知った後、速やかに）：2024-04-03（水）〜2024-04-05（金） — あと1〜3日" in head
+    assert "確報（全ての報告事項）：2024-05-30（木）まで — あと58日" in head
+    steps = r.stdout.split("■ 次にすること\n")[1].split("\n\n")[0].splitlines()
+    # most urgent first: the initial steps, then the preliminary report by its last day
+    assert steps[0].startswith("・事故の可能性の把握と初期対応：責任ある立場の者への報告、")
+    assert steps[1] == "・2024-04-05（金）まで：個人情報保護委員会への報告（速報） — あと3日"
+    assert "・2024-05-30（木）まで：個人情報保護委員会への確報 — あと58日" in steps
+    assert "：該当" not in r.stdout and "未実施" not in r.stdout
+
+
+def test_assess_today_counts_from_env_as_of_and_flag(run, monkeypatch):
+    """--today, else APPI_KB_TODAY, else --as-of: after the window it says the window has passed."""
+    monkeypatch.setenv("APPI_KB_TODAY", "2024-04-10")
+    r = run("assess", CARD)
+    assert "目安の期間を5日過ぎています" in r.stdout and "本日：2024-04-10（水）" in r.stdout
+    assert "あと50日" in r.stdout
+    r = run("assess", CARD, "--today", "2024-04-05")
+    assert "本日が目安の最終日" in r.stdout
+    monkeypatch.delenv("APPI_KB_TODAY")
+    r = run("assess", CARD, "--as-of", "2024-04-08")
+    assert "本日：2024-04-08（月）" in r.stdout and "目安の期間を3日過ぎています" in r.stdout
+    r = run("assess", CARD, "--today", "2024-02-30")
+    assert r.code == 2 and "--today" in r.stderr and r.stdout == ""
+
+
+def test_assess_full_and_sections(run):
+    summary = run("assess", CARD, "--today", "2024-04-02").stdout
+    full = run("assess", CARD, "--today", "2024-04-02", "--full").stdout
+    assert full.startswith(summary.split("■ 詳細")[0])          # the one-screen answer first
+    for title in ("■ 個人情報保護委員会への報告", "■ 講ずべき措置（対応計画）", "■ 根拠条文", "■ 再現情報"):
+        assert title not in summary and title in full
+    only = run("assess", CARD, "--section", "measures", "--section", "dates").stdout
+    titles = [ln for ln in only.splitlines() if ln.startswith("■ ")]
+    assert titles == ["■ 講ずべき措置（対応計画）", "■ 期限・目安"]
+    bad = run("assess", CARD, "--section", "meazures")
+    assert bad.code == 2 and "did you mean 'measures'?" in bad.stderr and bad.stdout == ""
 
 
 def test_assess_english(run):
-    r = run("assess", CARD, "--lang", "en")
+    r = run("assess", CARD, "--lang", "en", "--full")
     assert r.code == 0
     assert "● Duty to report to the PPC: yes" in r.stdout      # followed by its basis
     assert "■ Sources" in r.stdout
@@ -70,12 +116,15 @@ def test_assess_english(run):
 
 
 def test_assess_markdown(run):
-    r = run("assess", CARD, "--format", "markdown")
+    r = run("assess", CARD, "--format", "markdown", "--full", "--section", "report",
+            "--section", "sources")
     assert r.code == 0
     assert r.stdout.startswith("# 個人情報保護法に基づく判定\n")
     assert "## 個人情報保護委員会への報告" in r.stdout
     assert "### 個人情報保護委員会への報告義務：あり" in r.stdout
     assert re.search(r"^> 「個人情報取扱事業者は、", r.stdout, re.M)
+    summary = run("assess", CARD, "--format", "markdown").stdout
+    assert "\n## 結論\n" in summary and "\n## 個人情報保護委員会への報告\n" not in summary
 
 
 def test_assess_json_conforms_to_the_schema(run):
@@ -108,22 +157,31 @@ def test_assess_as_of_is_used_and_recorded(run):
 
 
 def test_assess_exception_applied(run):
-    r = run("assess", ENTRUSTEE)
+    """Issue 7.5: the exception is on the decision's line with its clause; no internal ids."""
+    r = run("assess", ENTRUSTEE, "--full")
     assert r.code == 0
-    assert "● 個人情報保護委員会への報告義務：除外（例外を適用）" in r.stdout
+    assert ("● 個人情報保護委員会への報告義務：なし（例外により除外） — 法26条1項ただし書"
+            "（委託元に通知した委託先の報告義務の免除）") in r.stdout
+    decision = r.stdout.split("■ 結論")[1].split("■ ")[0]
+    assert "該当する事由（ただし例外を適用）：規則7条2号（財産的被害のおそれ）、規則7条3号" in decision
+    assert "例外の根拠となった事実：当該個人データに関する立場：委託先、委託元への通知：はい" in decision
     applied = r.stdout.split("■ 適用された例外")[1].split("■ ")[0]
-    assert "act26-1.proviso@1" in applied and "法26条1項ただし書" in applied
+    assert "法26条1項ただし書" in applied
+    prose = r.stdout.split("■ 再現情報")[0]
+    assert not re.search(r"act26|reg\d|@\d", prose), re.search(r".*(act26|reg\d|@\d).*", prose).group()
 
 
 def test_assess_open_questions_and_reviews(run):
-    r = run("assess", OPEN)
+    r = run("assess", OPEN, "--full")
     assert r.code == 0
     assert "● 個人情報保護委員会への報告義務：未確定" in r.stdout
     open_points = r.stdout.split("■ 未確定の事項")[1].split("■ ")[0]
     assert "漏えい等は発生しましたか" in open_points          # x-question of event.status
     assert "影響する判断：個人情報保護委員会への報告義務" in open_points
+    assert "記入欄：event.status" in open_points
     reviews = r.stdout.split("■ 要検討")[1].split("■ ")[0]
-    assert "act26-2.proviso@1" in reviews and "「ただし、本人への通知が困難な場合" in reviews
+    assert "（法26条2項ただし書" in reviews and "「ただし、本人への通知が困難な場合" in reviews
+    assert "act26-2.proviso" not in reviews
 
 
 def _python_env(seed: str) -> dict:
@@ -387,3 +445,32 @@ def test_engine_fault_exit_3_one_line(run, monkeypatch, engine, exc, words):
     assert r.code == 3
     assert r.stdout == ""
     assert r.stderr.count("\n") == 1 and words in r.stderr
+
+
+# ---- never blank (issue 7.4) -------------------------------------------------------------------
+def test_an_incident_with_only_a_count_and_a_date_is_undetermined_not_blank(run):
+    path = INCIDENTS / "only_count_and_date.yaml"
+    doc = json.loads(run("assess", path, "--format", "json").stdout)
+    status = {c["code"]: (c["status"], c["displayed"]) for c in doc["conclusions"]}
+    assert status["report_duty"] == ("undetermined", True)
+    assert status["notice_duty"] == ("undetermined", True)
+    facts = {q["fact"] for q in doc["questions"]}
+    assert {"event.status", "data.items", "business.sector"} <= facts
+    for args in ([], ["--full"]):
+        out = run("assess", path, "--today", "2024-05-01", *args).stdout
+        decision = out.split("■ 結論\n")[1].split("\n\n")[0]
+        assert "● 個人情報保護委員会への報告義務：未確定" in decision
+        assert "● 本人への通知義務：未確定" in decision
+        assert "決め手となる事実：" in decision
+        assert "発生の確度" in out                     # what happened is asked
+    full = run("assess", path, "--full").stdout
+    assert full.split("■ 未確定の事項\n")[1].split("\n")[0] != "なし"
+
+
+def test_an_input_with_no_facts_at_all_shows_every_duty_undetermined(run, tmp_path):
+    path = tmp_path / "empty.yaml"
+    path.write_text("business: {name: 株式会社テスト}\n", encoding="utf-8")
+    r = run("assess", path, "--as-of", "2024-05-01")
+    assert r.code == 0
+    assert "● 個人情報保護委員会への報告義務：未確定" in r.stdout
+    assert "決め手となる事実：" in r.stdout

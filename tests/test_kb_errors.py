@@ -52,6 +52,8 @@ CASES = [
          ("'defeats'", "unknown rule 'test.privat'"), ("did you mean 'test.private'?",)),
     Case("unknown_conclusion_in_when", "load", "reference",
          ("unknown conclusion 'test.privte'",), ("did you mean 'test.private'?",)),
+    Case("due_with_unknown_conclusion", "load", "reference",
+         ("unknown conclusion 'test.privte'",), ("did you mean 'test.private'?",)),
     Case("undeclared_conclusion", "load", "reference",
          ("conclusion 'test.privat' is not declared",), ("did you mean 'test.private'?",)),
     Case("declared_never_concluded", "load", "reference",

@@ -71,13 +71,25 @@ def test_facts_and_clauses_of_a_conclusion(assess, sections):
 
 def test_sources_each_key_once_unverified_marked(assess, sections):
     a = assess("card_leak")
-    sources = _block(text.render(a, "ja", sections), "根拠条文")
+    sources = _block(text.render(a, "ja", sections, only=["sources"]), "根拠条文")
     keys = [ln[2:] for ln in sources.splitlines() if ln.startswith("● ")]
     assert len(keys) == len(set(keys))
     assert "法26条1項本文" in keys and "規則7条2号" in keys
     after = sources.split("● 通則GL 3-5-1-1\n", 1)[1].split("\n● ", 1)[0]
     assert "⚠ 未検証の引用" in after
     assert "— 転記（2026-11-26 確認）" in sources
+
+
+def test_full_report_lists_sources_one_line_each(assess, sections):
+    """The full report names each clause once, on one line with the status of its quotes; the
+    quotes themselves are one `--section sources` away (125 lines of them before)."""
+    a = assess("card_leak")
+    compact = _block(text.render(a, "ja", sections), "根拠条文").strip().splitlines()
+    detailed = _block(text.render(a, "ja", sections, only=["sources"]), "根拠条文")
+    keys = [ln[2:] for ln in detailed.splitlines() if ln.startswith("● ")]
+    assert len(compact) == len(keys) + 1                        # a note, then one line per clause
+    assert "・法26条1項本文 — 転記（2026-11-26 確認）（引用 2 件）" in compact
+    assert any(ln.startswith("・通則GL 3-5-1-1 — ⚠ 未検証の引用") for ln in compact)
 
 
 def test_receipt_footer(assess, sections):
@@ -94,12 +106,15 @@ def test_receipt_footer(assess, sections):
 def test_exceptions_and_nothing_open(assess, sections):
     out = text.render(assess("entrustee_notified"), "ja", sections)
     applied = _block(out, "適用された例外")
-    assert "● 委託元に通知した委託先の報告義務の免除（act26-1.proviso@1）" in applied
+    assert "● 委託元に通知した委託先の報告義務の免除\n" in applied
     assert "  打ち消された判断：個人情報保護委員会への報告義務" in applied
+    assert "  根拠：法26条1項ただし書" in applied
     assert _block(out, "未確定の事項").strip() == "なし"
-    assert "事実が不明なため未確定" not in _block(out, "結論")   # judgments may remain; no questions
+    assert "決め手となる事実" not in _block(out, "結論")   # judgments may remain; no questions
     report = _block(out, "個人情報保護委員会への報告")
-    assert "適用された例外：委託元に通知した委託先の報告義務の免除（act26-1.proviso）" in report
+    assert ("● 個人情報保護委員会への報告義務：なし（例外により除外） — 法26条1項ただし書"
+            "（委託元に通知した委託先の報告義務の免除）") in report
+    assert "  根拠：法26条1項ただし書" in report
 
 
 def test_open_points_and_reviews(assess, sections):
@@ -107,11 +122,13 @@ def test_open_points_and_reviews(assess, sections):
     out = text.render(a, "ja", sections)
     open_points = _block(out, "未確定の事項")
     for q in a["questions"]:
-        assert f"● {q['question']['ja']}" in open_points
-        assert f"確認が必要な事実：{q['label']['ja']}（{q['fact']}）" in open_points
+        assert (f"● {q['question']['ja']}\n  確認が必要な事実：{q['label']['ja']}\n"
+                f"  記入欄：{q['fact']}\n") in open_points
     decision = _block(out, "結論")
-    assert f"※ 事実が不明なため未確定の点が {len(a['questions'])} 件あります。" in decision
-    assert f"※ 人による判断が必要な点が {len(a['reviews'])} 件あります" in decision
+    assert "● 個人情報保護委員会への報告義務：未確定" in decision
+    assert re.search(r"^  決め手となる事実：.*発生の確度.* ほか1件$", decision, re.M)
+    attention = _block(out, "未確定の点・判断が必要な点")
+    assert f"ほか {len(a['questions']) - 5} 件の質問（--section questions）" in attention
     reviews = _block(out, "要検討（判断が必要な事項）")
     for rv in a["reviews"]:
         assert f"判断が必要：{rv['question']['ja']}" in reviews
@@ -155,8 +172,8 @@ def test_deadline_window_values_ja(assess, sections):
     notice = _block(out, "本人への通知")
     assert "  目安：2024-04-03（水）〜2024-04-05（金）（起算日 2024-04-01 から3〜5日。目安）" in notice
     dates = _block(out, "期限・目安")
-    assert "個人情報保護委員会への報告義務：期限 2024-05-07（火）" in dates
-    assert "本人への通知義務：目安 2024-04-03（水）〜2024-04-05（金）" in dates
+    assert "個人情報保護委員会への報告義務：2024-05-07（火）まで（休日等のため 2024-05-03 から繰り下げ）" in dates
+    assert "本人への通知義務：2024-04-03（水）〜2024-04-05（金）\n" in dates
     assert out.index("■ 期限・目安") < out.index("■ 個人情報保護委員会への報告")
 
 

@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from .messages import msg, text_of
+from .safe import plain
 from .view import citation_status, colon, day, status_word
 
 INDENT = "  "
@@ -25,7 +26,7 @@ def render(assessment: dict, codes: list[str], lang: str = "ja") -> str:
     for code in codes:
         out += tree.conclusion(code, 0)
         out.append("")
-    return "\n".join(out).rstrip("\n") + "\n"
+    return "\n".join(plain(ln) for ln in out).rstrip("\n") + "\n"   # incident text made harmless
 
 
 class _Tree:

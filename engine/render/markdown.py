@@ -1,20 +1,32 @@
 """Markdown assessment: the same content as the text view, as a Markdown document."""
 from __future__ import annotations
 
+import datetime as _dt
 import re
 
+from .safe import plain
 from .view import Line, View, build_view
 
-_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
+_SPECIAL = re.compile(r"([\\`*_\[\]<>|&~])")
+# what makes a line a heading, a rule, a list item, a setext underline or a block of its own
+_BLOCK_START = re.compile(r"^(?:[#+=-]|\d{1,9}(?=[.)]))")
 
 
 def esc(text: str) -> str:
-    """Escape Markdown syntax characters so a quote or label is shown exactly as written."""
-    return _SPECIAL.sub(r"\\\1", text)
+    """Text shown exactly as written, wherever it stands: inline syntax escaped, and a string that
+    would begin a block (`#`, `-`, `+`, `=`, `1.`) escaped at its start. Control characters and
+    newlines are already made visible by `plain`, so no string can start a line of its own."""
+    text = _SPECIAL.sub(r"\\\1", plain(text).lstrip(" "))
+    m = _BLOCK_START.match(text)
+    if m:
+        end = m.end()
+        text = (text[:end] + "\\" + text[end:]) if m.group().isdigit() else "\\" + text
+    return text
 
 
-def render(assessment: dict, lang: str = "ja", sections: list[dict] | None = None) -> str:
-    return layout(build_view(assessment, lang, sections))
+def render(assessment: dict, lang: str = "ja", sections: list[dict] | None = None, *,
+           full: bool = True, only: list[str] | None = None, today: _dt.date | None = None) -> str:
+    return layout(build_view(assessment, lang, sections, full=full, only=only, today=today))
 
 
 def layout(view: View) -> str:

@@ -1,15 +1,21 @@
-"""Plain-text assessment (the responder's view): the decision first, then each section, then the
-open points, the sources and the receipt. Layout only; the content comes from `view.build_view`."""
+"""Plain-text assessment (the responder's view): the one-screen answer first, then (with `full`)
+each section, the open points, the sources and the receipt. Layout only; the content comes from
+`view.build_view`. Every line passes through `safe.plain`: nothing from the incident can reach
+the terminal as a control character or an escape sequence, or start a line of its own."""
 from __future__ import annotations
 
+import datetime as _dt
+
+from .safe import plain
 from .view import Line, View, build_view, colon
 
 INDENT = "  "
 
 
-def render(assessment: dict, lang: str = "ja", sections: list[dict] | None = None) -> str:
+def render(assessment: dict, lang: str = "ja", sections: list[dict] | None = None, *,
+           full: bool = True, only: list[str] | None = None, today: _dt.date | None = None) -> str:
     """`sections`: [{id, title}] in the KB's order (the assessment carries only section ids)."""
-    return layout(build_view(assessment, lang, sections), lang)
+    return layout(build_view(assessment, lang, sections, full=full, only=only, today=today), lang)
 
 
 def layout(view: View, lang: str) -> str:
@@ -19,7 +25,7 @@ def layout(view: View, lang: str) -> str:
         out += ["", f"■ {block.title}"]
         for line in block.lines:
             out += lines_of(line, 0, lang)
-    return "\n".join(out) + "\n"
+    return "\n".join(plain(ln) for ln in out) + "\n"
 
 
 def lines_of(line: Line, depth: int, lang: str) -> list[str]:

@@ -30,6 +30,7 @@ class Line:
 class Block:
     title: str
     lines: list[Line]
+    id: str = ""          # the name `--section` selects it by
 
 
 @dataclass
@@ -205,56 +206,59 @@ def unique(items: Iterable[Any]) -> list[Any]:
 
 
 # ---- the view --------------------------------------------------------------------------------
-def build_view(a: dict, lang: str, sections: list[dict] | None = None) -> View:
-    """`sections`: [{id, title: {ja, en}}] in display order (from the KB manifest)."""
+DETAIL_BLOCKS = ("exceptions", "questions", "reviews", "sources", "receipt")
+SUMMARY_BLOCKS = ("decision", "dates", "next", "attention")
+
+
+def block_names(a: dict, sections: list[dict] | None = None) -> list[str]:
+    """Every name `--section` accepts for this assessment, in display order."""
+    return list(SUMMARY_BLOCKS) + [sid for sid, _ in _sections(a, sections, "ja")] + list(DETAIL_BLOCKS)
+
+
+def build_view(a: dict, lang: str, sections: list[dict] | None = None, *, full: bool = True,
+               only: list[str] | None = None, today: _dt.date | None = None) -> View:
+    """`sections`: [{id, title: {ja, en}}] in display order (from the KB manifest).
+
+    The one-screen answer (summary.py) always comes first. `full` adds every section, the
+    exceptions, all open points, the judgments, the sources and the receipt; `only` keeps the
+    blocks named (block ids: SUMMARY_BLOCKS, the KB's section ids, DETAIL_BLOCKS); `today` is the
+    day "due in N days" counts from (None: absolute dates only)."""
+    from .summary import plan_order, summary_blocks
     concl = {c["code"]: c for c in a["conclusions"]}
     shown = [c for c in a["conclusions"] if c["displayed"]]
-    rule_labels = _rule_labels(a)
-    blocks = [Block(msg(lang, "decision"), _decision(a, shown, lang))]
-    dated = [c for c in shown if c.get("deadline") or c.get("window")]
-    if dated:
-        blocks.append(Block(msg(lang, "key_dates"), [_date_line(c, lang) for c in dated]))
-    for sec_id, title in _sections(a, sections, lang):
-        members = [c for c in shown if c["section"] == sec_id]
-        if members:
-            blocks.append(Block(title, [_conclusion(c, concl, rule_labels, lang, a.get("value_labels"),
-                                                    a.get("actions_done_fact"))
-                                        for c in members]))
-    blocks.append(Block(msg(lang, "exceptions_applied"), _exceptions(a, lang) or _none(lang)))
-    blocks.append(Block(msg(lang, "open_points"), _open_points(a, concl, rule_labels, lang) or _none(lang)))
-    blocks.append(Block(msg(lang, "reviews"), _reviews(a, concl, lang) or _none(lang)))
-    blocks.append(Block(msg(lang, "sources"), _sources(a, lang) or _none(lang)))
-    blocks.append(Block(msg(lang, "receipt"), _receipt(a, lang)))
-    return View(msg(lang, "title"), _header(a, lang), blocks)
-
-
-def _decision(a: dict, shown: list[dict], lang: str) -> list[Line]:
-    """The headlines, each with the other findings of its section, then what is still open."""
-    lines = []
-    for c in shown:
-        if not c["headline"]:
-            continue
-        line = Line("entry", heading(c, lang) + _clauses_suffix(c, lang))
-        related = [heading(o, lang) for o in shown
-                   if o["section"] == c["section"] and not o["headline"]]
-        if related:
-            line.children.append(Line("field", label=msg(lang, "f.related"),
-                                      children=[Line("item", h) for h in related]))
-        lines.append(line)
-    if a["questions"]:
-        lines.append(Line("text", msg(lang, "d.questions", n=len(a["questions"]),
-                                      title=msg(lang, "open_points"))))
-    if a["reviews"]:
-        lines.append(Line("text", msg(lang, "d.reviews", n=len(a["reviews"]),
-                                      title=msg(lang, "reviews"))))
-    return lines
+    blocks = summary_blocks(a, lang, today)
+    if full or only:
+        for sec_id, title in _sections(a, sections, lang):
+            members = [c for c in shown if c["section"] == sec_id]
+            if any("done" in c for c in members):      # an action plan: in order of urgency
+                members.sort(key=lambda c: (0, c["order"]) if "done" not in c
+                             else (1,) + plan_order(c, concl))
+            if members:
+                blocks.append(Block(title, [_conclusion(c, concl, lang, a, today) for c in members],
+                                    id=sec_id))
+        blocks.append(Block(msg(lang, "exceptions_applied"), _exceptions(a, lang) or _none(lang),
+                            id="exceptions"))
+        blocks.append(Block(msg(lang, "open_points"), _open_points(a, concl, lang) or _none(lang),
+                            id="questions"))
+        blocks.append(Block(msg(lang, "reviews"), _reviews(a, concl, lang) or _none(lang), id="reviews"))
+        detailed = bool(only and "sources" in only)
+        blocks.append(Block(msg(lang, "sources"), _sources(a, lang, detailed) or _none(lang), id="sources"))
+        blocks.append(Block(msg(lang, "receipt"), _receipt(a, lang), id="receipt"))
+    if only:
+        blocks = [b for b in blocks if b.id in only]
+        blocks.sort(key=lambda b: only.index(b.id))
+    elif not full:
+        blocks.append(Block(msg(lang, "s.more"), [Line("text", msg(lang, "s.more_text",
+                                                                   names=", ".join(block_names(a, sections))))],
+                            id="more"))
+    return View(msg(lang, "title"), _header(a, lang, today), blocks)
 
 
 def _none(lang: str) -> list[Line]:
     return [Line("text", msg(lang, "none"))]
 
 
-def _header(a: dict, lang: str) -> list[tuple[str, str]]:
+def _header(a: dict, lang: str, today: _dt.date | None = None) -> list[tuple[str, str]]:
     inc = a["incident"]
     name = inc.get("title") or inc.get("file")
     if inc.get("id"):
@@ -263,15 +267,19 @@ def _header(a: dict, lang: str) -> list[tuple[str, str]]:
     business = a["facts"].get("business.name")
     if isinstance(business, str):
         out.append((msg(lang, "business"), business))
-    out.append((msg(lang, "as_of"), f"{day(a['as_of'], lang)} — {_as_of_source(a, lang)}"))
+    out.append((msg(lang, "as_of"), f"{day(a['as_of'], lang)} — {_as_of_source(a, lang, False)}"))
+    if today is not None:
+        out.append((msg(lang, "today"), day(today.isoformat(), lang)))
     return out
 
 
-def _as_of_source(a: dict, lang: str) -> str:
+def _as_of_source(a: dict, lang: str, with_fact: bool = True) -> str:
     """Where the assessment date came from: --as-of, or the incident date it was taken from."""
     source = a["receipt"]["as_of_source"]
     if source == "--as-of":
         return msg(lang, "as_of_flag")
+    if not with_fact:
+        return msg(lang, "as_of_from_short", label=fact_label(source, lang))
     return msg(lang, "as_of_from", label=fact_label(source, lang), fact=source)
 
 
@@ -289,57 +297,33 @@ def _sections(a: dict, sections: list[dict] | None, lang: str) -> list[tuple[str
     return out
 
 
-def _rule_labels(a: dict) -> dict[str, dict]:
-    """rule id -> its label, for every rule and exception the assessment mentions."""
-    labels: dict[str, dict] = {}
-    for c in a["conclusions"]:
-        for r in c["rules"]:
-            labels.setdefault(r["id"], r["label"])
-        for e in c["exceptions"]:
-            labels.setdefault(e["rule"], e["label"])
-    return labels
-
-
-def _date_line(c: dict, lang: str) -> Line:
-    parts = []
-    if c.get("deadline"):
-        parts.append(f"{msg(lang, 'f.deadline')} {deadline_text(c['deadline'], lang)}")
-    for alt in c.get("deadline_alternatives", []):
-        parts.append(f"{msg(lang, 'f.deadline_alt')} {deadline_text(alt, lang)}")
-    if c.get("window"):
-        parts.append(f"{msg(lang, 'f.window')} {window_text(c['window'], lang)}")
-    label = text_of(c["label"], lang)
-    if c["status"] != "established":
-        label += paren(status_word(c, lang), lang)
-    setters = {d["rule"] for d in [c.get("deadline"), c.get("window")] if d}
-    keys = unique(clause(cit, lang) for r in c["rules"] if r["id"] in setters for cit in r["citations"])
-    text = (msg(lang, "list_sep")).join(parts)
-    if keys:
-        text += paren(msg(lang, "f.basis") + colon(lang) + join(keys, lang), lang)
-    return Line("field", text, label=label)
-
-
-def _clauses_suffix(c: dict, lang: str) -> str:
-    """'（根拠：<clause keys>）' for a summary line: the clauses of the rules behind its status."""
-    keys = unique(clause(cit, lang) for r in supporting_rules(c) for cit in r["citations"])
-    if not keys:
-        return ""
-    return paren(msg(lang, "f.basis") + colon(lang) + join(keys, lang), lang)
-
-
-def _conclusion(c: dict, concl: dict, rule_labels: dict, lang: str,
-                labels: dict | None = None, action_fact: str | None = None) -> Line:
-    line = Line("entry", heading(c, lang))
+def _conclusion(c: dict, concl: dict, lang: str, a: dict, today: _dt.date | None) -> Line:
+    from .summary import applied_exceptions, exception_name, relative_deadline, step_due
+    step = "done" in c and c["status"] == "established"
+    if step:        # an action-plan step reads as a task: a box, ticked when the incident says done
+        line = Line("entry", msg(lang, "plan.done" if c["done"] else "plan.todo",
+                                 step=text_of(c["label"], lang)))
+    elif c["status"] == "excluded":
+        line = Line("entry", f"{text_of(c['label'], lang)}{colon(lang)}{msg(lang, 'status.excluded.headline')}"
+                    + " — " + join((exception_name(e, lang) for e in applied_exceptions(c)), lang))
+    else:
+        line = Line("entry", heading(c, lang))
     kids = line.children
     support = supporting_rules(c)
-    if "done" in c and c["status"] == "established":
-        kids.append(Line("field", msg(lang, "f.done_yes" if c["done"] else "f.done_no"),
-                         label=msg(lang, "f.done")))
+    if step and not c["done"]:
+        due = step_due(c, concl)
+        if due:
+            rel = relative_deadline(due, today, lang)
+            kids.append(Line("field", day(due, lang) + (f" — {rel}" if rel else ""),
+                             label=msg(lang, "f.due")))
     if c.get("since"):
         kids.append(Line("field", msg(lang, "f.since_text", date=day(c["since"], lang)),
                          label=msg(lang, "f.since")))
     if c.get("values"):
-        kids.extend(value_lines(c["values"], lang, labels, action_fact))
+        values = dict(c["values"])
+        if step:
+            values.pop("action", None)      # the box line already names the step
+        kids.extend(value_lines(values, lang, a.get("value_labels"), a.get("actions_done_fact")))
     if c.get("guidance"):
         kids.append(Line("field", text_of(c["guidance"], lang), label=msg(lang, "f.guidance")))
     if c.get("deadline"):
@@ -369,12 +353,9 @@ def _conclusion(c: dict, concl: dict, rule_labels: dict, lang: str,
         kids.append(Line("field", join((text_of(concl[r]["label"], lang) if r in concl else r
                                         for r in unique(absent)), lang),
                          label=msg(lang, "f.rests_on_absent")))
-    if c["status"] == "excluded":
-        by = unique(d for r in c["rules"] for d in r["defeated_by"])
-        kids.append(Line("field", join((_rule_name(d, rule_labels, lang) for d in by), lang),
-                         label=msg(lang, "f.excluded_by")))
     if c.get("unless"):
-        kids.append(Line("field", join((_rule_name(d, rule_labels, lang) for d in c["unless"]), lang),
+        kids.append(Line("field", join((exception_name(e, lang) for e in c["exceptions"]
+                                        if e["rule"] in c["unless"]), lang),
                          label=msg(lang, "f.unless")))
     if c["status"] in ("undetermined", "needs_review"):
         if c["questions"]:
@@ -385,16 +366,10 @@ def _conclusion(c: dict, concl: dict, rule_labels: dict, lang: str,
                              label=msg(lang, "f.review")))
     keys = unique(clause(cit, lang) for r in support for cit in r["citations"])
     if c["status"] == "excluded":
-        keys = unique(clause(cit, lang) for e in c["exceptions"] if e["status"] == "holds"
-                      for cit in e["citations"])
+        keys = unique(clause(cit, lang) for e in applied_exceptions(c) for cit in e["citations"])
     if keys:
         kids.append(Line("field", join(keys, lang), label=msg(lang, "f.clauses")))
     return line
-
-
-def _rule_name(rid: str, rule_labels: dict, lang: str) -> str:
-    label = rule_labels.get(rid)
-    return text_of(label, lang) + paren(rid, lang) if label else rid
 
 
 def _exceptions(a: dict, lang: str) -> list[Line]:
@@ -411,23 +386,24 @@ def _exceptions(a: dict, lang: str) -> list[Line]:
     lines = []
     for rid in sorted(found):
         e = found[rid]
-        title = text_of(e["label"], lang) + paren(f"{rid}@{e['version']}", lang)
-        lines.append(Line("entry", title, children=[
+        lines.append(Line("entry", text_of(e["label"], lang), children=[
             Line("field", join(unique(targets[rid]), lang), label=msg(lang, "exc.defeats")),
             Line("field", join(unique(clause(cit, lang) for cit in e["citations"]), lang),
                  label=msg(lang, "f.clauses"))]))
     return lines
 
 
-def _open_points(a: dict, concl: dict, rule_labels: dict, lang: str) -> list[Line]:
+def _open_points(a: dict, concl: dict, lang: str) -> list[Line]:
+    from .summary import exception_name, ranked_questions
+
     def labels(codes: list[str]) -> str:
         return join((text_of(concl[k]["label"], lang) if k in concl else k for k in codes), lang)
 
     lines = []
-    for q in a["questions"]:
+    for q in ranked_questions(a, concl):
         line = Line("entry", text_of(q["question"], lang),
-                    children=[Line("field", text_of(q["label"], lang) + paren(q["fact"], lang),
-                                   label=msg(lang, "f.ask"))])
+                    children=[Line("field", text_of(q["label"], lang), label=msg(lang, "f.ask")),
+                              Line("field", q["fact"], label=msg(lang, "q.write_in"))])
         if q.get("confirm"):
             base = q["fact"]
             line.children.append(Line("field", fact_value(base, q["confirm"], lang),
@@ -436,16 +412,18 @@ def _open_points(a: dict, concl: dict, rule_labels: dict, lang: str) -> list[Lin
         lines.append(line)
     for c in a["conclusions"]:
         if c["displayed"] and c.get("unless"):
+            names = join((exception_name(e, lang) for e in c["exceptions"] if e["rule"] in c["unless"]),
+                         lang)
             lines.append(Line("entry", msg(lang, "q.unless_text", label=text_of(c["label"], lang),
-                                           exceptions=join((_rule_name(d, rule_labels, lang)
-                                                            for d in c["unless"]), lang))))
+                                           exceptions=names)))
     return lines
 
 
 def _reviews(a: dict, concl: dict, lang: str) -> list[Line]:
     lines = []
     for rv in a["reviews"]:
-        title = text_of(rv["label"], lang) + paren(f"{rv['rule']}@{rv['version']}", lang)
+        keys = unique(clause(cit, lang) for cit in rv["citations"])
+        title = text_of(rv["label"], lang) + (paren(join(keys, lang), lang) if keys else "")
         line = Line("entry", title, children=[
             Line("field", text_of(rv["question"], lang), label=msg(lang, "f.review")),
             Line("field", join((text_of(concl[k]["label"], lang) if k in concl else k
@@ -453,14 +431,16 @@ def _reviews(a: dict, concl: dict, lang: str) -> list[Line]:
         guidance = Line("field", label=msg(lang, "rv.guidance"))
         for cit in rv["citations"]:
             guidance.children.append(Line("quote", cit["quote"],
-                                          label=f"{cit['key']} — {citation_status(cit, lang)}"))
+                                          label=f"{clause(cit, lang)} — {citation_status(cit, lang)}"))
         line.children.append(guidance)
         lines.append(line)
     return lines
 
 
-def _sources(a: dict, lang: str) -> list[Line]:
-    """Each clause the shown conclusions rest on, once, with every distinct quote of it."""
+def _sources(a: dict, lang: str, detailed: bool = True) -> list[Line]:
+    """Each clause the shown conclusions rest on, once. `detailed`: with every distinct verbatim
+    quote of it and its URL; otherwise one line per clause with the status of its quotes (the
+    quotes themselves: `--section sources`, `explain`, or the JSON)."""
     cites: list[dict] = []
     for c in a["conclusions"]:
         if not c["displayed"]:
@@ -483,6 +463,14 @@ def _sources(a: dict, lang: str) -> list[Line]:
         if all(q["quote"] != cit["quote"] for q in quotes):
             quotes.append(cit)
     lines = []
+    if not detailed:
+        if by_key:
+            lines.append(Line("text", msg(lang, "src.compact_note")))
+        for key, quotes in by_key.items():
+            statuses = unique(citation_status(cit, lang) for cit in quotes)
+            lines.append(Line("item", f"{clause(quotes[0], lang)} — {join(statuses, lang)}"
+                              + msg(lang, "src.quotes", n=len(quotes))))
+        return lines
     for key, quotes in by_key.items():
         kids = []
         for cit in quotes:
