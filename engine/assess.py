@@ -101,6 +101,7 @@ class _Builder:
         self.vocab = vocabulary()
 
     def build(self, doc: Doc, day: _dt.date, source: str) -> dict:
+        self.day = day          # labels follow the parameters and dated labels in force then
         concls = [self.conclusion(code) for code in self.r.all_codes() if code in self.kb.conclusions]
         concls.sort(key=lambda c: (self.kb.sections[c["section"]].order, c["order"], c["code"]))
         questions: dict[str, dict] = {}
@@ -187,13 +188,13 @@ class _Builder:
             for d, fin in st.weighed:
                 dv = self.ckb.rules[d].version
                 exceptions[d] = {"rule": d, "version": dv.version,
-                                 "label": self.kb.rules[d].label,
+                                 "label": self.kb.rule_label(d, self.day),
                                  "status": _final_word(fin),
                                  "citations": [self.cite(c) for c in dv.citations]}
         for o in sorted(cs.opens, key=lambda o: (o.kind, o.ref)):
             if o.kind == "judgment":
                 v = self.ckb.rules[o.ref].version
-                rvs[o.ref] = {"rule": o.ref, "version": v.version, "label": self.kb.rules[o.ref].label,
+                rvs[o.ref] = {"rule": o.ref, "version": v.version, "label": self.kb.rule_label(o.ref, self.day),
                               "question": v.judgment["question"],
                               "citations": [self.cite(c) for c in v.citations]}
             else:
@@ -203,7 +204,8 @@ class _Builder:
                     entry["confirm"] = self.facts.possible.get(o.ref, [])
                 qs[o.ref] = entry
         entry: dict[str, Any] = {
-            "code": code, "label": cdef.label, "section": cdef.section, "order": cdef.order,
+            "code": code, "label": self.kb.conclusion_label(code, self.day), "section": cdef.section,
+            "order": cdef.order,
             "headline": cdef.headline, "show": cdef.show,
             "negative_label": cdef.negative_label,
             "status": cs.status, "since": cs.since, "unless": cs.unless,
@@ -239,7 +241,8 @@ class _Builder:
         rule = self.kb.rules[rid]
         out = {"id": rid, "version": v.version, "valid_from": v.valid_from.isoformat(),
                "valid_to": v.valid_to.isoformat() if v.valid_to else None,
-               "label": rule.label, "kind": rule.kind, "status": _final_word(st.final),
+               "label": self.kb.rule_label(rid, self.day), "kind": rule.kind,
+               "status": _final_word(st.final),
                "file": v.file, "line": v.line,
                "citations": [self.cite(c) for c in v.citations],
                "derivations": self.derivations(st) if st.final in ("T", "M", "X") else [],

@@ -9,12 +9,14 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from . import citations as _cit
 from .conditions import normalise
 from .errors import InputError, InputErrors, group_root_causes
+from . import kbchecks
 from .model import (KB, Citation, ConclusionDef, Parameter, ParamVersion, Rule, RuleVersion,
                     Section, Unit)
 from .paths import RULES_DIR, display
@@ -69,6 +71,9 @@ def load_kb(root: Path = RULES_DIR) -> KB:
     params: dict[str, Parameter] = {}
     concls: dict[str, ConclusionDef] = {}
     seen: dict[str, tuple[str, str, int | None]] = {}   # id -> (what, file, line)
+    groups_written: list[tuple[Doc, int, dict, str]] = []
+    param_places: dict[str, tuple[Parameter, Doc, tuple]] = {}
+    labelled: list[tuple[str, dict, list, Doc, tuple]] = []
 
     def claim(what: str, ident: str, doc: Doc, path: tuple) -> bool:
         if ident in seen:
@@ -100,7 +105,15 @@ def load_kb(root: Path = RULES_DIR) -> KB:
             concls[c["code"]] = ConclusionDef(
                 c["code"], c["label"], c["section"], c.get("order", 1000), c.get("headline", False),
                 c.get("show", "always" if c.get("headline") else "when_holds"),
-                c.get("negative_label"), doc.path, doc.line_of(p))
+                c.get("negative_label"), doc.path, doc.line_of(p), list(c.get("labels", [])))
+            errors.extend(_overlaps([_Dated(_date(x["valid_from"]), _date(x.get("valid_to")))
+                                     for x in c.get("labels", [])], doc, p,
+                                    f"labels of conclusion '{c['code']}'", key="labels"))
+            labelled.append((f"conclusion {c['code']}", c["label"], list(c.get("labels", [])),
+                             doc, p + ("label",)))
+        for i, g in enumerate(d.get("groups", [])):
+            if claim("group", g["id"], doc, ("groups", i, "id")):
+                groups_written.append((doc, i, g, u["id"]))
         for i, pdata in enumerate(d.get("parameters", [])):
             p = ("parameters", i)
             if not claim("parameter", pdata["id"], doc, p + ("id",)):
@@ -114,7 +127,9 @@ def load_kb(root: Path = RULES_DIR) -> KB:
                     doc.line_of(vp)))
             errors.extend(_overlaps(versions, doc, p, f"parameter '{pdata['id']}'"))
             params[pdata["id"]] = Parameter(pdata["id"], pdata["label"], pdata.get("unit"),
-                                            versions, doc.path, doc.line_of(p))
+                                            versions, doc.path, doc.line_of(p),
+                                            pdata.get("constraints"))
+            param_places[pdata["id"]] = (params[pdata["id"]], doc, p)
         for i, r in enumerate(d.get("rules", [])):
             p = ("rules", i)
             if not claim("rule", r["id"], doc, p + ("id",)):
@@ -131,14 +146,22 @@ def load_kb(root: Path = RULES_DIR) -> KB:
                 versions.append(RuleVersion(
                     r["id"], v["version"], _date(v["valid_from"]), _date(v.get("valid_to")),
                     _citations(v["citations"], doc, vp + ("citations",), namer, errors),
-                    v["when"], v["then"], list(v.get("defeats", [])), v.get("judgment"),
-                    v.get("note"), doc.path, doc.line_of(vp), vp + ("when",)))
+                    v["when"], v["then"], [x for x in v.get("defeats", []) if isinstance(x, str)],
+                    v.get("judgment"), v.get("note"), doc.path, doc.line_of(vp), vp + ("when",),
+                    list(v.get("defeats", [])), v.get("label")))
             errors.extend(_overlaps(versions, doc, p, f"rule '{r['id']}'"))
+            labelled.append((f"rule {r['id']}", r["label"], [], doc, p + ("label",)))
             rules[r["id"]] = Rule(r["id"], r["label"], r.get("kind", "provision"),
                                   sorted(versions, key=lambda v: v.valid_from), u["id"],
                                   doc.path, doc.line_of(p))
 
     docs_by_path = {doc.path: doc for doc in docs}
+    groups, errs = kbchecks.build_groups(groups_written, rules)
+    errors += errs
+    errors += kbchecks.expand_defeats(rules, groups, docs_by_path)
+    errors += kbchecks.check_groups(groups, rules, docs_by_path)
+    errors += kbchecks.check_parameters(param_places, m.get("parameter_units", {}))
+    errors += kbchecks.check_labels(labelled, rules, params)
     errors.extend(_check_references(rules, params, concls, docs_by_path))
     labelled = set(m.get("value_labels", {}))
     for rule in rules.values():
@@ -163,7 +186,7 @@ def load_kb(root: Path = RULES_DIR) -> KB:
     return KB(kb["id"], kb["version"], kb["title"], kb["as_of_facts"], m["sources"], sections,
               units, rules, params, concls, hasher.hexdigest(), files, list(dict.fromkeys(warnings)),
               done, m.get("documented_examples", {}).get("items", []), m.get("value_labels", {}),
-              docs_by_path, m["citation_parts"])
+              docs_by_path, m["citation_parts"], groups)
 
 
 _WRITTEN_ID = re.compile(r"(?:^|[\s{,])(?:id|code|conclude):\s*['\"]?([a-z0-9][a-z0-9_.-]*[a-z0-9])", re.M)
@@ -213,18 +236,24 @@ def _citations(items: list[dict], doc: Doc, path: tuple, namer, errors) -> list[
     return out
 
 
-def _overlaps(versions, doc: Doc, path: tuple, what: str) -> list[InputError]:
+@dataclass
+class _Dated:
+    valid_from: _dt.date
+    valid_to: _dt.date | None
+
+
+def _overlaps(versions, doc: Doc, path: tuple, what: str, key: str = "versions") -> list[InputError]:
     errs = []
     for j, v in enumerate(versions):
         if v.valid_to and v.valid_to < v.valid_from:
-            errs.append(doc.error(path + ("versions", j, "valid_to"),
+            errs.append(doc.error(path + (key, j, "valid_to"),
                                   f"{what}: valid_to {v.valid_to} is before valid_from {v.valid_from}",
                                   "valid_to is the last day the version is in force: make it "
                                   "valid_from or later, or swap the two dates", kind="version"))
     ordered = sorted(versions, key=lambda v: v.valid_from)
     for a, b in zip(ordered, ordered[1:]):
         if a.valid_to is None or a.valid_to >= b.valid_from:
-            errs.append(doc.error(path + ("versions",),
+            errs.append(doc.error(path + (key,),
                                   f"{what}: versions overlap (one from {a.valid_from} "
                                   f"{'with no end' if a.valid_to is None else 'to ' + str(a.valid_to)}, "
                                   f"the next from {b.valid_from})",

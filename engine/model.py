@@ -38,6 +38,13 @@ class Parameter:
     versions: list[ParamVersion]
     file: str
     line: int | None
+    constraints: dict | None = None     # its own, as written (the unit's are in kb.yaml)
+
+    def version_on(self, day: _dt.date) -> ParamVersion | None:
+        for pv in self.versions:
+            if pv.valid_from <= day and (pv.valid_to is None or day <= pv.valid_to):
+                return pv
+        return None
 
 
 @dataclass
@@ -55,6 +62,8 @@ class RuleVersion:
     file: str
     line: int | None
     when_path: tuple      # path of `when` inside the file, for messages
+    defeats_written: list = field(default_factory=list)   # as written: rule ids and {group: id}
+    label: Text | None = None                              # this version's own label, if any
 
     @property
     def ref(self) -> str:
@@ -90,6 +99,20 @@ class ConclusionDef:
     headline: bool
     show: str
     negative_label: Text | None
+    file: str
+    line: int | None
+    labels: list = field(default_factory=list)     # dated labels: [{valid_from, valid_to, ja, en}]
+
+
+@dataclass
+class Group:
+    """Rules of one unit chosen by a rule (`members`), so that rules added later belong too."""
+    id: str
+    label: Text
+    unit_id: str
+    selector: dict          # as written: {id_prefix, kind}
+    members: list[str]      # rule ids, sorted
+    read_by: list[str]      # rules that must read every member's conclusion
     file: str
     line: int | None
 
@@ -131,6 +154,28 @@ class KB:
     value_labels: dict = field(default_factory=dict)          # then.values key -> {ja, en}
     docs: dict = field(default_factory=dict)      # file -> loaded Doc, for line numbers in later errors
     citation_parts: dict = field(default_factory=dict)
+    groups: dict = field(default_factory=dict)    # group id -> Group
+
+    # ---- labels as of a date (they may follow a parameter or change by date) -------------------
+    def _param_value(self, day: _dt.date | None):
+        def value_of(pid: str):
+            p = self.parameters.get(pid)
+            pv = p.version_on(day) if (p is not None and day is not None) else None
+            if pv is None and p is not None and day is None and p.versions:
+                pv = p.versions[-1]
+            return None if pv is None else pv.value
+        return value_of
+
+    def conclusion_label(self, code: str, day: _dt.date | None = None) -> Text:
+        from .labels import dated, fill
+        c = self.conclusions[code]
+        return fill(dated(c.label, c.labels, day), self._param_value(day))
+
+    def rule_label(self, rule_id: str, day: _dt.date | None = None) -> Text:
+        from .labels import fill
+        rule = self.rules[rule_id]
+        v = rule.version_on(day) if day is not None else None
+        return fill((v.label if v and v.label else rule.label), self._param_value(day))
 
     def error_at(self, file: str, path: tuple, message: str, hint: str | None = None,
                  kind: str = "compile"):

@@ -114,8 +114,42 @@ def test_validate_counts_knock_ons_apart(run, tmp_path):
     assert len(r.stderr.splitlines()) == 3
 
 
+# ---- one small bad file per contradiction -------------------------------------------------------
+ONE_ERROR = {
+    # a new member of a group that the group's reader ignores (a new 号 that reportable ignores)
+    "group_member_not_read": (("test.item3", "group test.items", "test.reportable",
+                               "does not read conclusion 'test.item3'"),
+                              ("- conclusion: test.item3",)),
+    # a hand list that names some members of a group and forgets the rest
+    "group_partial_defeat": (("defeats 2 of the 3 rules of group test.items", "not test.item3"),
+                             ("{group: test.items}",)),
+    "group_unknown": (("unknown group 'test.itemz'",), ("did you mean 'test.items'?",)),
+    "group_empty": (("group 'test.items' has no member",), ("id_prefix",)),
+    # value constraints on parameters
+    "param_negative": (("test.threshold", "-5", "at least 0"), ("人",)),
+    "param_unconstrained": (("test.threshold", "is a number but nothing says which numbers"),
+                            ("constraints:", "unit:")),
+    "param_above_maximum": (("test.threshold", "100000", "at most 10000"), ("constraints",)),
+    "param_type_changes": (("test.threshold", "text", "version 1 is a number"), ("same kind",)),
+    # labels that do not follow the parameter they describe
+    "label_stale": (("label of conclusion 'test.many' says 1,000", "test.threshold is 500 from 2027-04-01"),
+                    ("{param:test.threshold}", "labels:")),
+    "label_unknown_param": (("unknown parameter 'test.threshhold' in a label",),
+                            ("did you mean 'test.threshold'?",)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ONE_ERROR))
+def test_each_contradiction_is_one_error_at_its_line(tmp_path, name):
+    words, hint = ONE_ERROR[name]
+    err = _one_root(tmp_path, name, *words)
+    for w in hint:
+        assert w in err.hint, (w, err.hint)
+    assert "\n" not in str(err)
+
+
 def test_cases_on_disk_are_all_tested():
-    tested = {"root_cause"}
+    tested = {"root_cause"} | set(ONE_ERROR)
     on_disk = {p.stem if p.is_file() else p.name for p in CASES_DIR.iterdir()}
     assert on_disk == tested, on_disk ^ tested
 
