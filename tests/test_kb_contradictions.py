@@ -154,3 +154,139 @@ def test_cases_on_disk_are_all_tested():
     assert on_disk == tested, on_disk ^ tested
 
 
+
+
+# ---- the issue's "Why" cases, on a copy of the real knowledge base --------------------------------
+ART7 = Path("regulation/appi-rules/art07.yaml")
+ITEM5_CONCLUSION = """\
+  - code: reg7.item5
+    label: {ja: 規則7条5号（仮の新しい号）, en: "Rules art. 7(5): a new item (made up)"}
+    section: report
+    order: 15
+"""
+ITEM5_RULE = """\
+
+  - id: reg7.item5
+    label: {ja: 規則7条5号（仮）, en: "Rules art. 7(5) (made up)"}
+    versions:
+      - version: 1
+        valid_from: 2022-04-01
+        citations:
+          - {type: seed_example, seed_example: SE-01, quote: 仮の新しい号, status: unverified}
+        when:
+          all:
+            - conclusion: reg7.personal_data_event
+            - fact: affected.number_max
+              greater_than: 10
+        then:
+          conclude: reg7.item5
+"""
+
+
+def _real_kb(tmp_path: Path) -> Path:
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES_DIR, rules)
+    return rules
+
+
+def _add_item5(rules: Path, read_by_reportable: bool) -> None:
+    path = rules / ART7
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("conclusions:\n", "conclusions:\n" + ITEM5_CONCLUSION, 1)
+    if read_by_reportable:
+        head, tail = text.split("conclude: reg7.reportable", 1)
+        lines = head.splitlines(keepends=True)
+        last = max(i for i, ln in enumerate(lines) if ln.strip() == "- conclusion: reg7.item4")
+        lines.insert(last + 1, lines[last].replace("reg7.item4", "reg7.item5"))
+        text = "".join(lines) + "conclude: reg7.reportable" + tail
+    path.write_text(text.rstrip("\n") + "\n" + ITEM5_RULE, encoding="utf-8")
+
+
+def _incident(tmp_path: Path, **data) -> Path:
+    body = {"business": {"sector": "private", "role": "own"},
+            "event": {"kinds": ["leak"], "status": "occurred"},
+            "data": {"status": "personal_data", "items": ["name"], "encryption": "none"},
+            "affected": {"number": 50},
+            "dates": {"occurred": "2024-05-01", "learned": "2024-05-02"}}
+    for key, value in data.items():
+        body[key] = {**body.get(key, {}), **value}
+    path = tmp_path / "incident.yaml"
+    path.write_text(helpers.dump(body), encoding="utf-8")
+    return path
+
+
+def test_a_new_item_that_reportable_ignores_fails_validate(tmp_path, run):
+    """Issue 8: a new 規則7条5号 rule alone passed validate, and the output said 「報告義務はない」
+    above 「規則7条5号：該当」."""
+    rules = _real_kb(tmp_path)
+    _add_item5(rules, read_by_reportable=False)
+    r = run("validate", "-q", rules / "kb.yaml")
+    assert r.code == 2
+    (line,) = r.stderr.splitlines()
+    assert f"{ART7.as_posix()}:" in line
+    assert "reg7.item5 is one of group reg7.items" in line and "reg7.reportable" in line
+    assert "add '- conclusion: reg7.item5'" in line
+
+
+def test_a_new_item_is_defeated_by_the_encryption_exclusion_without_a_hand_list(tmp_path, run):
+    """Issue 8: added to reg7.reportable but not to the exclusion's `defeats`, the output said
+    「報告義務：あり」 beside 「規則7条の対象外：該当」. The exclusion defeats the group."""
+    rules = _real_kb(tmp_path)
+    _add_item5(rules, read_by_reportable=True)
+    kb = load_kb(rules)
+    assert "reg7.item5" in kb.groups["reg7.items"].members
+    assert "reg7.item5" in kb.rules["reg7.encryption-exclusion"].versions[0].defeats
+    from engine.assess import Engine, load_incident
+    engine = Engine(kb)
+    plain = engine.assess(load_incident(_incident(tmp_path)))
+    status = {c["code"]: c["status"] for c in plain["conclusions"]}
+    assert status["reg7.item5"] == "established" and status["report_duty"] == "established"
+    hidden = engine.assess(load_incident(_incident(
+        tmp_path, data={"encryption": "high_grade", "key_compromised": False})))
+    status = {c["code"]: c["status"] for c in hidden["conclusions"]}
+    assert status["reg7.encryption_exclusion"] == "established"
+    assert status["reg7.item5"] == "excluded"
+    assert status["report_duty"] != "established"
+
+
+def test_a_negative_threshold_fails_validate(tmp_path, run):
+    rules = _real_kb(tmp_path)
+    path = rules / ART7
+    text = path.read_text(encoding="utf-8")
+    head, tail = text.split("- id: reg7.item4.threshold", 1)
+    tail = tail.replace("value: 1000", "value: -1000", 1)
+    path.write_text(head + "- id: reg7.item4.threshold" + tail, encoding="utf-8")
+    r = run("validate", "-q", rules / "kb.yaml")
+    assert r.code == 2
+    assert "parameter 'reg7.item4.threshold' version 1: -1000 is not allowed; it must be at least 0" \
+        in r.stderr
+
+
+def test_labels_follow_a_new_threshold(tmp_path, run):
+    """Issue 8: with the 4号 threshold at 500 from 2027-04-01, 「千人超」 was still printed."""
+    rules = _real_kb(tmp_path)
+    path = rules / ART7
+    text = path.read_text(encoding="utf-8")
+    head, tail = text.split("- id: reg7.item4.threshold", 1)
+    # the threshold's one version runs to the end of `parameters:`, just before `rules:`
+    versions_at = tail.index("      - valid_from: 2022-04-01\n")
+    block = tail[versions_at:tail.index("\nrules:")].rstrip("\n") + "\n"
+    new_version = block.replace("valid_from: 2022-04-01", "valid_from: 2027-04-01") \
+                       .replace("value: 1000", "value: 500")
+    ended = block.replace("valid_from: 2022-04-01\n",
+                          "valid_from: 2022-04-01\n        valid_to: 2027-03-31\n", 1)
+    tail = tail.replace(block, ended + new_version, 1)
+    path.write_text(head + "- id: reg7.item4.threshold" + tail, encoding="utf-8")
+    r = run("validate", "-q", rules / "kb.yaml")
+    assert r.code == 0, r.stderr
+    kb = load_kb(rules)
+    import datetime as dt
+    assert "500人超" in kb.conclusion_label("reg7.item4", dt.date(2027, 5, 1))["ja"]
+    assert "1,000人超" in kb.conclusion_label("reg7.item4", dt.date(2027, 3, 1))["ja"]
+    from engine.assess import Engine, load_incident
+    a = Engine(kb).assess(load_incident(_incident(tmp_path, affected={"number": 600})),
+                          dt.date(2027, 5, 1))
+    item4 = next(c for c in a["conclusions"] if c["code"] == "reg7.item4")
+    assert item4["status"] == "established"
+    assert "500人超" in item4["label"]["ja"] and "more than 500 people" in item4["label"]["en"]
+    assert "500" in item4["rules"][0]["label"]["ja"]

@@ -65,7 +65,9 @@ def _version(v: RuleVersion, lang: str) -> list[str]:
     out.append(f"{INDENT}{msg(lang, 'c.then')}{c}".rstrip())
     out += _yaml(v.then, 2)
     if v.defeats:
-        out.append(f"{INDENT}{msg(lang, 'c.defeats')}{c}{', '.join(v.defeats)}")
+        groups = [d["group"] for d in v.defeats_written if isinstance(d, dict)]
+        via = "".join(f" [{g}]" for g in groups)       # a group: its members today, listed
+        out.append(f"{INDENT}{msg(lang, 'c.defeats')}{c}{', '.join(v.defeats)}{via}")
     if v.judgment:
         out.append(f"{INDENT}{msg(lang, 'c.judgment')}{c}{text_of(v.judgment['question'], lang)}")
     if v.note:
