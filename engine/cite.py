@@ -57,6 +57,8 @@ def lookup(kb: KB, clause: str, fixture_hits: dict[str, list[str]] | None = None
                         "valid_to": v.valid_to.isoformat() if v.valid_to else None,
                         "file": v.file, "line": c.line, "quote": c.data["quote"],
                         "status": c.status, "verified_on": c.data.get("verified_on"),
+                        "checked_against": c.data.get("checked_against"),
+                        "unverified_reason": c.data.get("unverified_reason"),
                         "url": c.data.get("url"),
                         "fixtures": (fixture_hits or {}).get(v.ref, []),
                     })
@@ -70,6 +72,8 @@ def lookup(kb: KB, clause: str, fixture_hits: dict[str, list[str]] | None = None
                         "valid_to": pv.valid_to.isoformat() if pv.valid_to else None,
                         "file": p.file, "line": c.line, "quote": c.data["quote"],
                         "status": c.status, "verified_on": c.data.get("verified_on"),
+                        "checked_against": c.data.get("checked_against"),
+                        "unverified_reason": c.data.get("unverified_reason"),
                         "url": c.data.get("url"), "fixtures": [], "value": pv.value,
                     })
     entries.sort(key=lambda e: (e["clause"], e["rule"], e["version"]))

@@ -20,6 +20,7 @@ def _pick(name: str) -> Path:
 RULES_DIR = _pick("rules")
 SCHEMAS_DIR = _pick("schemas")
 FIXTURES_DIR = _pick("fixtures")
+SOURCES_DIR = _pick("sources")     # the official texts quotes are checked against
 PROJECT_ROOT = RULES_DIR.parent
 
 

@@ -23,6 +23,7 @@ from .kbload import MANIFEST, load_kb, rule_files
 from .model import KB
 from .paths import FIXTURES_DIR, PROJECT_ROOT, RULES_DIR, display
 from .schemas import suggest, validate_doc
+from .sources import check_kb_quotes, load_sources
 from .vocabulary import vocabulary
 from .yamlio import Doc, load_yaml
 
@@ -74,6 +75,7 @@ def check_kb(root: Path, report: Report) -> KB | None:
         report.add(exc)
         return None
     report.warnings.extend(kb.warnings)
+    check_quotes(kb, report)
     for day in boundary_dates(kb):
         if not any(r.version_on(day) for r in kb.rules.values()):
             continue                      # after every rule has ended: nothing to compile
@@ -84,6 +86,17 @@ def check_kb(root: Path, report: Report) -> KB | None:
             for e in (exc.errors if isinstance(exc, InputErrors) else [exc]):
                 report.add(_on_day(e, day))
     return kb
+
+
+def check_quotes(kb: KB, report: Report) -> None:
+    """Every `official` quote must be in the official text it names (sources/)."""
+    try:
+        sources = load_sources()
+    except InputError as exc:
+        report.add(exc)
+        return
+    for err in check_kb_quotes(kb, sources):
+        report.add(err)
 
 
 def _on_day(err: InputError, day: _dt.date) -> InputError:

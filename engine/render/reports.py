@@ -40,7 +40,11 @@ def cite_text(res: dict, lang: str) -> str:
         out.append(f"● [{c['clause']}] {c['rule']}@{c['version']}  {label}  ({valid})  "
                    f"{c['file']}:{c['line']}")
         status = c["status"] + (f" {c['verified_on']}" if c.get("verified_on") else "")
+        if c.get("checked_against"):
+            status += f" ({c['checked_against']['source']} {c['checked_against']['edition']})"
         out.append(f"    「{c['quote']}」 — {status}")
+        if c.get("unverified_reason"):
+            out.append(f"    {c['unverified_reason'][lang]}")
         if c.get("url"):
             out.append(f"    {c['url']}")
         if c.get("value") is not None:
