@@ -88,7 +88,7 @@ def test_full_report_lists_sources_one_line_each(assess, sections):
     detailed = _block(text.render(a, "ja", sections, only=["sources"]), "根拠条文")
     keys = [ln[2:] for ln in detailed.splitlines() if ln.startswith("● ")]
     assert len(compact) == len(keys) + 1                        # a note, then one line per clause
-    assert "・法26条1項本文 — 転記（2026-11-26 確認）（引用 2 件）" in compact
+    assert "・法26条1項本文 — 公式の原文と照合済み（2026-12-03）（引用 2 件）" in compact
     assert any(ln.startswith("・通則GL 3-5-1-1 — ⚠ 未検証の引用") for ln in compact)
 
 
