@@ -12,6 +12,7 @@ fires on a dated point records the date, which is how "from the day it passed N"
 """
 from __future__ import annotations
 
+import datetime as _dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,7 +53,7 @@ def incident_facts(doc: Doc, vocab: Vocabulary | None = None) -> FactSet:
     data = doc.data
     fs = FactSet()
     for name, fdef in vocab.facts.items():
-        if fdef.kind in ("series", "possible"):
+        if fdef.kind in ("series", "possible") or fdef.day_count:
             continue
         sec, key = fdef.path
         raw = data.get(sec, {}).get(key, "unknown")
@@ -80,7 +81,25 @@ def incident_facts(doc: Doc, vocab: Vocabulary | None = None) -> FactSet:
         fs.known[name] = raw
         fs.durable.append({"t": "f", "n": name, "v": raw})
     _check_consistency(fs, doc, vocab)
+    for name, fdef in vocab.facts.items():
+        if fdef.day_count:
+            _day_count(fs, fdef)
     return fs
+
+
+def _day_count(fs: FactSet, fdef: FactDef) -> None:
+    """A derived number: on which day, counted from another date, a date fell (x-day-count in
+    the incident schema says from which date and which number the first day has). Unknown when
+    either date is."""
+    start_name, first = fdef.day_count
+    start, day = fs.date(start_name), fs.date(".".join(fdef.path))
+    if start is None or day is None:
+        fs.unknown.add(fdef.name)
+        fs.durable.append({"t": "u", "n": fdef.name})
+        return
+    n = (_dt.date.fromisoformat(day) - _dt.date.fromisoformat(start)).days + first
+    fs.known[fdef.name] = n
+    fs.durable.append({"t": "f", "n": fdef.name, "v": n})
 
 
 def _possible_for(vocab: Vocabulary, fdef: FactDef, data: dict) -> list:

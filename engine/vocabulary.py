@@ -26,6 +26,7 @@ class FactDef:
     max_name: str | None = None     # for kind 'quantity': the name of its upper-bound series fact
     path: tuple = ()
     not_before: tuple = ()          # for kind 'date': date facts this one cannot precede
+    day_count: tuple = ()           # derived from a date: (date fact counted from, number of that day)
 
     def value_label(self, value, lang: str) -> str:
         if isinstance(value, bool):
@@ -76,6 +77,11 @@ def vocabulary() -> Vocabulary:
             facts[name] = FactDef(name, kind, leaf["x-label"], leaf.get("x-question"), values,
                                   labels, possible_of, max_name, (sec, key),
                                   tuple(leaf.get("x-not-before", ())))
+            count = leaf.get("x-day-count")
+            if count:                     # a date's day number counted from another date
+                facts[f"{sec}.{count['fact']}"] = FactDef(
+                    f"{sec}.{count['fact']}", "number", count["x-label"], count.get("x-question"),
+                    path=(sec, key), day_count=(count["from"], count["start_is_day"]))
             if max_name:
                 label = {"ja": leaf["x-label"]["ja"] + "（最大）",
                          "en": leaf["x-label"]["en"] + " (upper bound)"}
