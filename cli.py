@@ -366,7 +366,7 @@ def rules(rule_id: str | None, lang: str) -> None:
       appi-kb rules
       appi-kb rules act26-1.proviso --lang en
     """
-    from engine.kbload import load_kb
+    from engine.kbcache import load_kb
     from engine.render import catalog
     kb = load_kb()
     if rule_id is None:

@@ -11,12 +11,11 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from . import __version__, kbcache
 from .calendar import count_days, window
 from .compile import CompiledKB, compile_kb
 from .errors import InputError
 from .facts import FactSet, incident_facts
-from .kbload import load_kb
 from .model import KB, Citation
 from .paths import RULES_DIR, display
 from .resolve import (ESTABLISHED, EXCLUDED, NEEDS_REVIEW, NOT_ESTABLISHED, UNDETERMINED,
@@ -42,7 +41,7 @@ class Engine:
     _lock = threading.Lock()
 
     def __init__(self, kb: KB | None = None, rules_dir: Path = RULES_DIR) -> None:
-        self.kb = kb or load_kb(rules_dir)
+        self.kb = kb or kbcache.load_kb(rules_dir)
         self._compiled: dict[tuple, tuple[CompiledKB, list[StratumSession]]] = {}
 
     def compiled(self, as_of: _dt.date) -> tuple[CompiledKB, list[StratumSession]]:
@@ -54,7 +53,7 @@ class Engine:
         key = (refs, params)
         with self._lock:
             if key not in self._compiled:
-                ckb = compile_kb(self.kb, as_of)
+                ckb = kbcache.compiled(self.kb, key, lambda: compile_kb(self.kb, as_of))
                 levels = {rid: cr.version.judgment is None for rid, cr in ckb.rules.items()}
                 sessions = [StratumSession(s, levels, f"{self.kb.id}@{self.kb.version}#{ckb.key}")
                             for s in ckb.strata]

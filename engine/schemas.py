@@ -69,9 +69,10 @@ _Validator = jsonschema.validators.extend(
 
 @lru_cache(maxsize=None)
 def validator(name: str) -> Draft202012Validator:
-    schema = load_schema(name)
-    Draft202012Validator.check_schema(schema)
-    return _Validator(schema, format_checker=_FORMATS)
+    # The schemas are checked against the JSON Schema meta-schema by the tests
+    # (tests/test_schemas.py), not on every start: that check cost more than all the rest of
+    # validating an incident.
+    return _Validator(load_schema(name), format_checker=_FORMATS)
 
 
 def schema_version(name: str) -> str:

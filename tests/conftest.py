@@ -2,7 +2,11 @@
 checkout), a CLI runner with stdout and stderr kept apart, and the bundled test incidents."""
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +15,12 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+# The suite never touches the user's cache directory: one fresh KB cache for the whole run
+# (tests/test_kbcache.py points it elsewhere where it needs to).
+os.environ["APPI_KB_CACHE_DIR"] = tempfile.mkdtemp(prefix="appi-kb-test-cache-")
+atexit.register(shutil.rmtree, os.environ["APPI_KB_CACHE_DIR"], True)
+os.environ.pop("APPI_KB_NO_CACHE", None)
 
 from click.testing import CliRunner  # noqa: E402
 

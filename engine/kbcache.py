@@ -1,0 +1,260 @@
+"""A cache of the validated knowledge base, so that a cold `appi-kb assess` does not re-read and
+re-validate every rule file (issue 6.6).
+
+What is cached, per knowledge base: the validated `KB` (load_kb's result), the compiled rule sets
+(`CompiledKB`, one per set of rule versions in force) and the national-holiday tables computed for
+deadlines. The durable-rules rulesets themselves live in C memory and are registered afresh.
+
+The key is a SHA-256 over the bytes of everything the result depends on: every file under the
+rules directory, every file under schemas/ (and sources/ when present), every Python file of
+the engine package (its code version: a change to the loader or compiler can never be served a
+stale result), the Python version and the versions of the libraries that read or compute it
+(PyYAML, jsonschema, durable-rules, holidays). A changed byte is a different key, so an entry is
+never stale; old entries are pruned.
+
+Where: the user cache directory (`$XDG_CACHE_HOME/appi-kb`, `~/Library/Caches/appi-kb`,
+`%LOCALAPPDATA%\\appi-kb\\Cache`), or `$APPI_KB_CACHE_DIR`; `APPI_KB_NO_CACHE=1` turns it off.
+The cache is an optimisation only: a directory that cannot be created or written, or an entry that
+is corrupt (checksum), truncated, foreign (another user's, or writable by others) or unreadable,
+is ignored and the KB is built from the files, as without a cache. Output is byte-identical with
+and without it (tests/test_kbcache.py).
+"""
+from __future__ import annotations
+
+import atexit
+import hashlib
+import os
+import pickle
+import re
+import stat
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any, Callable
+
+from . import calendar
+from .paths import PROJECT_ROOT, RULES_DIR, SCHEMAS_DIR
+
+FORMAT = b"appi-kb kb cache 1\n"
+ENV_DIR, ENV_OFF = "APPI_KB_CACHE_DIR", "APPI_KB_NO_CACHE"
+KEEP = 8                      # entries kept (one per KB version / code version in use)
+LIBRARIES = ("PyYAML", "jsonschema", "durable_rules", "holidays")
+_ENGINE_DIR = Path(__file__).resolve().parent
+
+
+def cache_dir() -> Path | None:
+    """The directory for cache entries, or None when caching is off."""
+    if os.environ.get(ENV_OFF, "") not in ("", "0"):
+        return None
+    if os.environ.get(ENV_DIR):
+        return Path(os.environ[ENV_DIR])
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA")
+        return Path(base) / "appi-kb" / "Cache" if base else None
+    home = Path.home()
+    if sys.platform == "darwin":
+        return home / "Library" / "Caches" / "appi-kb"
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg and os.path.isabs(xdg) else home / ".cache") / "appi-kb"
+
+
+# ---- the key ----------------------------------------------------------------------------------
+def _tree(hasher, label: str, root: Path, suffix: str | None = None) -> None:
+    """Every file under `root` (path relative to it, and bytes), in a fixed order."""
+    hasher.update(f"\0{label}\0".encode())
+    if not root.is_dir():
+        return
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__" and not d.startswith("."))
+        for name in sorted(filenames):
+            if suffix and not name.endswith(suffix):
+                continue
+            path = Path(dirpath) / name
+            rel = path.relative_to(root).as_posix()
+            try:
+                data = path.read_bytes()
+            except OSError:
+                data = b"<unreadable>"
+            hasher.update(rel.encode() + b"\0" + hashlib.sha256(data).digest())
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of LIBRARIES, read from their installed metadata folders (importlib.metadata
+    costs more to import than this whole cache saves on some machines)."""
+    wanted = {re.sub(r"[-_.]+", "_", n).lower(): n for n in LIBRARIES}
+    found: dict[str, str] = {}
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for name in names:
+            m = re.match(r"^(.+?)-([^-]+)\.(?:dist-info|egg-info)$", name)
+            if m:
+                dist = re.sub(r"[-_.]+", "_", m.group(1)).lower()
+                if dist in wanted and wanted[dist] not in found:
+                    found[wanted[dist]] = m.group(2)
+    return {n: found.get(n, "not installed") for n in LIBRARIES}
+
+
+def kb_key(rules_dir: Path) -> str:
+    h = hashlib.sha256(FORMAT)
+    h.update(sys.version.encode() + b"\0" + sys.implementation.cache_tag.encode())
+    h.update(repr(sorted(library_versions().items())).encode())
+    _tree(h, "engine", _ENGINE_DIR, ".py")
+    _tree(h, "schemas", SCHEMAS_DIR)
+    _tree(h, "sources", PROJECT_ROOT / "sources")
+    _tree(h, "rules", Path(rules_dir).resolve())
+    return h.hexdigest()
+
+
+# ---- entries on disk --------------------------------------------------------------------------
+def _safe_to_load(path: Path) -> bool:
+    """Only our own files, writable by nobody else: a cache entry is unpickled, and unpickling a
+    file someone else could write would run their code (as a .pyc would)."""
+    if not hasattr(os, "getuid"):
+        return True
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    return (stat.S_ISREG(st.st_mode) and st.st_uid == os.getuid()
+            and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH))
+
+
+def _read(path: Path) -> dict | None:
+    if not _safe_to_load(path):
+        return None
+    try:
+        blob = path.read_bytes()
+    except OSError:
+        return None
+    head = len(FORMAT) + 32
+    if len(blob) < head or not blob.startswith(FORMAT):
+        return None
+    digest, payload = blob[len(FORMAT):head], blob[head:]
+    if hashlib.sha256(payload).digest() != digest:
+        return None                                   # torn write or bit rot: rebuild
+    try:
+        entry = pickle.loads(payload)
+    except Exception:                                 # noqa: BLE001 -- any unreadable entry
+        return None
+    return entry if isinstance(entry, dict) and "kb" in entry else None
+
+
+def _dumps(entry: dict) -> bytes | None:
+    """The entry pickled; without its compiled sets if those cannot be (a native handle)."""
+    for attempt in (entry, dict(entry, compiled={})):
+        try:
+            return pickle.dumps(attempt, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:                             # noqa: BLE001
+            continue
+    return None
+
+
+def _write(directory: Path, path: Path, entry: dict) -> bool:
+    payload = _dumps(entry)
+    if payload is None:
+        return False
+    try:
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=directory)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(FORMAT + hashlib.sha256(payload).digest() + payload)
+            os.replace(tmp, path)                     # atomic: readers see old or new, never half
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+    except OSError:                                   # read-only, full, not ours: no cache
+        return False
+    _prune(directory, path)
+    return True
+
+
+def _prune(directory: Path, keep: Path) -> None:
+    try:
+        entries = sorted(directory.glob("kb-*.pickle"), key=lambda p: p.stat().st_mtime,
+                         reverse=True)
+        for old in entries[KEEP:]:
+            if old != keep:
+                old.unlink()
+    except OSError:
+        pass
+
+
+# ---- the cache of one process -----------------------------------------------------------------
+class _Entry:
+    """One KB's entry: loaded or built once per process, written back when it grew."""
+
+    def __init__(self, directory: Path | None, key: str, data: dict) -> None:
+        self.directory, self.key, self.data = directory, key, data
+        self.dirty = False
+
+    @property
+    def path(self) -> Path | None:
+        return self.directory / f"kb-{self.key[:40]}.pickle" if self.directory else None
+
+    def flush(self) -> None:
+        if self.dirty and self.directory is not None:
+            self.dirty = False
+            _write(self.directory, self.path, self.data)
+
+
+_entries: dict[int, _Entry] = {}        # id(kb) -> its entry (the last few KBs loaded)
+_LIVE = 4
+
+
+def load_kb(rules_dir: Path = RULES_DIR) -> Any:
+    """`kbload.load_kb(rules_dir)`, from the cache when an entry for exactly these bytes exists."""
+    from .kbload import load_kb as build
+    directory = cache_dir()
+    if directory is None:
+        return build(rules_dir)
+    key = kb_key(rules_dir)
+    entry = _Entry(directory, key, {})
+    data = _read(entry.path)
+    if data is None:
+        data = {"kb": build(rules_dir), "compiled": {}, "holidays": {}}
+        entry.dirty = True
+    entry.data = data
+    while len(_entries) >= _LIVE:                     # a long process (tests) loads many KBs
+        _entries.pop(next(iter(_entries))).flush()
+    _entries[id(data["kb"])] = entry
+    calendar.preload(data["holidays"])
+    entry.flush()
+    return data["kb"]
+
+
+def compiled(kb: Any, selection: Any, build: Callable[[], Any]) -> Any:
+    """The compiled rule set of `kb` for one selection of rule and parameter versions."""
+    entry = _entries.get(id(kb))
+    if entry is None:
+        return build()
+    token = hashlib.sha256(repr(selection).encode()).hexdigest()
+    found = entry.data["compiled"].get(token)
+    if found is None:
+        found = build()
+        entry.data["compiled"][token] = found
+        entry.dirty = True
+    return found
+
+
+def _remember_holidays(key: tuple[str, int], table: dict) -> None:
+    for entry in _entries.values():
+        if key not in entry.data["holidays"]:
+            entry.data["holidays"][key] = table
+            entry.dirty = True
+
+
+calendar.table_listeners.append(_remember_holidays)
+
+
+@atexit.register
+def flush() -> None:
+    """Write back entries that grew in this process (new compiled sets, holiday years)."""
+    for entry in list(_entries.values()):
+        entry.flush()
