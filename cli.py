@@ -178,6 +178,7 @@ def main() -> None:
       appi-kb cite CLAUSE                     the rules citing a clause, with quotes
       appi-kb coverage                        which examples, clauses and rules the fixtures cover
       appi-kb mutate                          do the fixtures catch a broken rule?
+      appi-kb catalog --out DIR               the catalog as a static site, with search
     """
 
 
@@ -495,6 +496,38 @@ def mutate(fmt: str, lang: str, rule_id: str | None) -> None:
     _write(_json(data) if fmt == "json" else mutate_text(data, lang))
     if any(not o["killed_by"] for o in data):
         raise click.exceptions.Exit(EXIT_FAILED)
+
+
+@main.command()
+@click.option("--out", "out", metavar="DIR", required=True,
+              help="Folder to write the site into (created; an earlier build is replaced).")
+@click.option("--today", metavar="YYYY-MM-DD",
+              help="The day that decides what is in force and what is coming (default: "
+                   "APPI_KB_TODAY, else the system date).")
+@LANG
+def catalog(out: str, today: str | None, lang: str) -> None:
+    """Write the catalog as a static site to DIR: a page per legal unit (official text, rules
+    with their versions and validity, parameters with dated values, verification status, the
+    fixtures that exercise each rule), the coming changes, and a search box. Open
+    DIR/index.html in a browser; no server is needed.
+
+    \b
+    Example:
+      appi-kb catalog --out build/catalog
+      appi-kb catalog --out build/catalog-en --lang en
+    """
+    from engine import site
+    day = parse_date(today or os.environ.get("APPI_KB_TODAY"), "--today") or _dt.date.today()
+    engine, fixtures, results = _run_fixtures()
+    built = site.build_site(engine.kb, fixtures, results, lang, day,
+                            site.official_texts(engine.kb), site.coming_changes(engine.kb, day))
+    target = Path(out)
+    if target.exists() and not target.is_dir():
+        raise _input_error(f"'{out}' is a file, not a folder", "--out", "name a folder")
+    written = site.write_site(built, target)
+    pages = sum(1 for p in written if p.suffix == ".html")
+    _write(f"wrote {pages} pages ({len(written)} files) to {target}; open "
+           f"{target / 'index.html'}\n")
 
 
 if __name__ == "__main__":

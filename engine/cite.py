@@ -52,7 +52,7 @@ def lookup(kb: KB, clause: str, fixture_hits: dict[str, list[str]] | None = None
             for c in v.citations:
                 if c.key in matched:
                     entries.append({
-                        "clause": c.key, "rule": rule.id, "version": v.version, "label": rule.label,
+                        "clause": c.key, "rule": rule.id, "version": v.version, "label": kb.rule_label(rule.id),
                         "valid_from": v.valid_from.isoformat(),
                         "valid_to": v.valid_to.isoformat() if v.valid_to else None,
                         "file": v.file, "line": c.line, "quote": c.data["quote"],

@@ -25,7 +25,7 @@ def render_list(kb: KB, lang: str = "ja") -> str:
         out.append(f"{file}  {title}".rstrip())
         for rule in sorted(by_file[file], key=lambda r: (r.line or 0, r.id)):
             out.append(f"{INDENT}{rule.id:<{width}}  {rule.kind:<{kinds}}  "
-                       f"{_versions(rule)}  {text_of(rule.label, lang)}")
+                       f"{_versions(rule)}  {text_of(kb.rule_label(rule.id), lang)}")
         out.append("")
     out.append(msg(lang, "c.total", files=len(by_file), rules=len(kb.rules)))
     return "\n".join(out) + "\n"
@@ -39,7 +39,7 @@ def render_rule(kb: KB, rule_id: str, lang: str = "ja") -> str:
     rule = kb.rules[rule_id]
     c = colon(lang)
     unit = kb.units.get(rule.unit_id)
-    out = [f"{rule.id} — {text_of(rule.label, lang)}",
+    out = [f"{rule.id} — {text_of(kb.rule_label(rule.id), lang)}",
            f"{msg(lang, 'c.kind')}{c}{rule.kind}",
            f"{msg(lang, 'c.file')}{c}{rule.file}:{rule.line}" if rule.line else
            f"{msg(lang, 'c.file')}{c}{rule.file}"]
