@@ -75,7 +75,7 @@ def test_sources_each_key_once_unverified_marked(assess, sections):
     keys = [ln[2:] for ln in sources.splitlines() if ln.startswith("● ")]
     assert len(keys) == len(set(keys))
     assert "法26条1項本文" in keys and "規則7条2号" in keys
-    after = sources.split("● 通則GL 3-5-1-1\n", 1)[1].split("\n● ", 1)[0]
+    after = sources.split("● Q&A（SE-43）\n", 1)[1].split("\n● ", 1)[0]   # a Q&A not found
     assert "⚠ 未検証の引用" in after
     assert "— 転記（2026-11-26 確認）" in sources
 
@@ -89,7 +89,7 @@ def test_full_report_lists_sources_one_line_each(assess, sections):
     keys = [ln[2:] for ln in detailed.splitlines() if ln.startswith("● ")]
     assert len(compact) == len(keys) + 1                        # a note, then one line per clause
     assert "・法26条1項本文 — 公式の原文と照合済み（2026-12-03）（引用 2 件）" in compact
-    assert any(ln.startswith("・通則GL 3-5-1-1 — ⚠ 未検証の引用") for ln in compact)
+    assert any(ln.startswith("・Q&A（SE-43） — ⚠ 未検証の引用") for ln in compact)
 
 
 def test_receipt_footer(assess, sections):
