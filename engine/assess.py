@@ -16,6 +16,7 @@ from .calendar import count_days, window
 from .compile import CompiledKB, compile_kb
 from .errors import InputError
 from .facts import FactSet, incident_facts
+from .grounds import why_not
 from .model import KB, Citation
 from .paths import RULES_DIR, display
 from .resolve import (ESTABLISHED, EXCLUDED, NEEDS_REVIEW, NOT_ESTABLISHED, UNDETERMINED,
@@ -130,6 +131,12 @@ class _Builder:
             for rv in c["reviews"]:
                 entry = reviews.setdefault(rv["rule"], dict(rv, affects=[]))
                 entry["affects"].append(c["code"])
+        # a negative answer shown to the reader carries each ground checked and why it fails
+        grounds = why_not(self.kb, self.ckb, self.facts, self.r,
+                          [c["code"] for c in concls if c["displayed"]])
+        for c in concls:
+            if c["code"] in grounds:
+                c["why_not"] = grounds[c["code"]]
         meta = doc.data.get("incident", {})
         return {
             "receipt": self.receipt(day, source),

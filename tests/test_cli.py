@@ -319,7 +319,7 @@ def test_validate_the_project(run):
 def test_validate_paths_by_kind(run):
     r = run("validate", DATA / "fixtures" / "pass", INCIDENTS, ROOT / "rules" / "law" / "appi" / "art26.yaml")
     assert r.code == 0, r.stderr
-    assert "2 fixtures, 4 incidents" in r.stdout and "rule files" in r.stdout
+    assert "2 fixtures, 5 incidents" in r.stdout and "rule files" in r.stdout
 
 
 def test_validate_fixture_expectations_against_the_kb(run):

@@ -66,8 +66,12 @@ class _Tree:
                 out.append(inner + self._label("f.review", ", ".join(r["rule"] for r in c["reviews"])))
         if not c["rules"]:
             out.append(inner + msg(self.lang, "x.no_rules"))
+        why = {w["rule"]: w for w in c.get("why_not", [])}
         for r in c["rules"]:
             out += self.rule(r, depth + 1)
+            if r["id"] in why and "fails" in why[r["id"]]:
+                out.append(INDENT * (depth + 2) + self._label("x.fails"))
+                out += self.fails(why[r["id"]]["fails"], depth + 3)
         if c["exceptions"]:
             out.append(inner + self._label("x.exceptions"))
             for e in c["exceptions"]:
@@ -116,6 +120,25 @@ class _Tree:
             for code in d["absent"]:
                 out += self.conclusion(code, depth + 1)
         return out
+
+    def fails(self, node: dict, depth: int) -> list[str]:
+        """The failing part of a rule's condition: the tests and the values they failed on, and
+        each conclusion it needed, explained in turn (so a "no" goes down to the facts)."""
+        pad = INDENT * depth
+        for key in ("all", "any"):
+            if key in node:
+                out = [pad + self._label(f"x.fails_{key}")]
+                for ch in node[key]:
+                    out += self.fails(ch, depth + 1)
+                return out
+        neg = "" if node["positive"] else "not "
+        if "fact" in node:
+            return [f"{pad}{neg}{node['fact']} {node['op']} "
+                    f"{json.dumps(node['expected'], ensure_ascii=False)} — "
+                    f"{msg(self.lang, 'x.actual')} {self.value(node['value'])}"]
+        if node["positive"] and node["status"] in ("not_established", "excluded"):
+            return self.conclusion(node["conclusion"], depth)
+        return [f"{pad}{neg}{node['conclusion']}{colon(self.lang)}{node['status']}"]
 
     def citations(self, cites: list[dict], depth: int) -> list[str]:
         pad = INDENT * depth

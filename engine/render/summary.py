@@ -81,6 +81,10 @@ def decision_line(c: dict, concl: dict, lang: str, said: list | None = None,
             if facts and [facts] not in said:
                 said.append([facts])
                 kids.append(Line("field", facts_text(facts, lang), label=msg(lang, "s.exception_facts")))
+    elif status == "not_established" and c.get("why_not"):
+        from .whynot import ground_lines
+        kids.append(Line("field", label=msg(lang, "why.grounds"),
+                         children=ground_lines(c, concl, lang, said)))
     elif status in ("undetermined", "needs_review"):
         if c["questions"]:
             rank = {q["fact"]: i for i, q in enumerate(ranked_questions(a, concl))}

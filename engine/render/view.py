@@ -357,6 +357,9 @@ def _conclusion(c: dict, concl: dict, lang: str, a: dict, today: _dt.date | None
         kids.append(Line("field", join((exception_name(e, lang) for e in c["exceptions"]
                                         if e["rule"] in c["unless"]), lang),
                          label=msg(lang, "f.unless")))
+    if c.get("why_not") and c["headline"]:
+        from .whynot import ground_lines
+        kids.append(Line("field", label=msg(lang, "why.grounds"), children=ground_lines(c, concl, lang)))
     if c["status"] in ("undetermined", "needs_review"):
         if c["questions"]:
             kids.append(Line("field", join((text_of(q["label"], lang) for q in c["questions"]), lang),
