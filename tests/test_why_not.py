@@ -78,7 +78,7 @@ def test_a_300_person_misdelivery_says_why_for_all_four_items(run):
     for line in ("      ・規則7条1号（要配慮個人情報）：非該当 — 漏えい等した個人データの項目：住所、氏名",
                  "      ・規則7条2号（財産的被害のおそれ）：非該当 — 漏えい等した個人データの項目：住所、氏名",
                  "      ・規則7条3号（不正の目的によるおそれ）：非該当 — おそれを示す事情：なし、原因：誤送付・誤送信",
-                 "      ・規則7条4号（本人の数が千人超）：非該当 — 本人の数（最大）：300（条件：1,000を超える）"):
+                 "      ・規則7条4号（本人の数が1,000人超）：非該当 — 本人の数（最大）：300（条件：1,000を超える）"):
         assert line in decision.splitlines(), line
     assert "・法68条1項（行政機関等の個人情報保護委員会への報告）：非該当 — 事業者の種別：" in decision
     # the notice duty rests on the same event: said once, referred to
@@ -104,9 +104,9 @@ def test_a_2023_web_skimming_says_why_item3_fails_before_its_widening(run, tmp_p
 def test_the_full_report_and_markdown_carry_the_grounds(run):
     full = run("assess", MISDELIVERY, "--full").stdout
     report = full.split("■ 個人情報保護委員会への報告\n")[1].split("\n■ ")[0]
-    assert "  検討した根拠：" in report and "規則7条4号（本人の数が千人超）：非該当" in report
+    assert "  検討した根拠：" in report and "規則7条4号（本人の数が1,000人超）：非該当" in report
     md = run("assess", MISDELIVERY, "--format", "markdown").stdout
-    assert "規則7条4号（本人の数が千人超）：非該当 — 本人の数（最大）：300（条件：1,000を超える）" in md
+    assert "規則7条4号（本人の数が1,000人超）：非該当 — 本人の数（最大）：300（条件：1,000を超える）" in md
 
 
 def test_explain_shows_the_failing_conditions_with_their_values(run):
