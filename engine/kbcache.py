@@ -22,6 +22,7 @@ and without it (tests/test_kbcache.py).
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import hashlib
 import os
 import pickle
@@ -30,6 +31,7 @@ import stat
 import sys
 import tempfile
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any, Callable
 
 from . import calendar
@@ -186,6 +188,46 @@ def _prune(directory: Path, keep: Path) -> None:
         pass
 
 
+# ---- what is stored ---------------------------------------------------------------------------
+class LazyDocs(Mapping):
+    """`KB.docs` in a cached KB: each rule file's loaded document (its data and the line of every
+    value), read again from its file only when a message needs a line. Those line maps are 85% of
+    a pickled KB, and an assessment of a valid KB never needs them."""
+
+    def __init__(self, paths: dict[str, str]) -> None:
+        self._paths = paths                       # display name -> file
+        self._docs: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._docs:
+            from .yamlio import load_yaml
+            self._docs[name] = load_yaml(self._paths[name], name)
+        return self._docs[name]
+
+    def __iter__(self):
+        return iter(self._paths)
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+    def __reduce__(self):
+        return (LazyDocs, (self._paths,))
+
+
+def _storable(kb: Any, rules_dir: Path) -> Any:
+    """The KB as cached: its documents replaced by a LazyDocs over the same files."""
+    from .paths import display
+    root = Path(rules_dir).resolve()
+    paths = {}
+    for rel in kb.files:
+        name = display(root / rel)
+        if name in kb.docs:
+            paths[name] = str(root / rel)
+    if set(paths) != set(kb.docs):        # a layout this does not know: keep the documents
+        return kb
+    return dataclasses.replace(kb, docs=LazyDocs(paths))
+
+
 # ---- the cache of one process -----------------------------------------------------------------
 class _Entry:
     """One KB's entry: loaded or built once per process, written back when it grew."""
@@ -218,7 +260,7 @@ def load_kb(rules_dir: Path = RULES_DIR) -> Any:
     entry = _Entry(directory, key, {})
     data = _read(entry.path)
     if data is None:
-        data = {"kb": build(rules_dir), "compiled": {}, "holidays": {}}
+        data = {"kb": _storable(build(rules_dir), rules_dir), "compiled": {}, "holidays": {}}
         entry.dirty = True
     entry.data = data
     while len(_entries) >= _LIVE:                     # a long process (tests) loads many KBs

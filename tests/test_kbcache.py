@@ -301,3 +301,18 @@ def test_no_schema_self_check_at_run_time(monkeypatch):
         schemas.validate_doc(doc, "incident")
     finally:
         schemas.validator.cache_clear()
+
+
+def test_a_cached_kb_still_names_lines_in_messages(cache, tiny):
+    # the documents (line maps) are not stored: they are read again when a message needs a line
+    from engine.kbload import load_kb as build
+    fresh = build(tiny)
+    kbcache.load_kb(tiny)
+    cached = kbcache.load_kb(tiny)                  # the second one comes from the file
+    assert isinstance(cached.docs, kbcache.LazyDocs) and cached.docs._docs == {}
+    (name,) = fresh.docs
+    for path in [("rules", 0), ("rules", 0, "versions", 0, "when")]:
+        a = fresh.error_at(name, path, "m")
+        b = cached.error_at(name, path, "m")
+        assert (a.file, a.line) == (b.file, b.line) and b.line > 1
+    assert dict(cached.docs)[name].data == fresh.docs[name].data
