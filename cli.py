@@ -162,6 +162,52 @@ def _assess(incident: str, as_of: str | None) -> tuple["Engine", dict]:
         raise
 
 
+def _assess_one_line(incident: str, as_of: str | None):
+    """One input of a batch, as a JSON line or an error record (engine/batch.py). Runs in a
+    worker process: every outcome is returned, nothing is raised, nothing is printed."""
+    from engine.batch import Outcome, dumps, error_outcome
+    from engine.paths import display
+    name = display(incident)
+    try:
+        _, a = _assess(incident, as_of)
+        return Outcome(dumps(a), (), EXIT_OK)
+    except InputErrors as exc:
+        return error_outcome(name, exc.errors, EXIT_INPUT)
+    except InputError as exc:
+        return error_outcome(name, [exc], EXIT_INPUT)
+    except EngineError as exc:
+        return error_outcome(name, [InputError(
+            f"engine fault: {exc} — this is a bug in appi-kb, not in your input; please report "
+            "it with the incident file", file=name, kind="engine")], EXIT_ENGINE)
+    except Exception as exc:          # noqa: BLE001 -- a bug: this input fails, the others go on
+        if os.environ.get("APPI_KB_DEBUG"):
+            raise
+        return error_outcome(name, [InputError(
+            f"internal error: {type(exc).__name__} — this is a bug in appi-kb; rerun this file "
+            "with APPI_KB_DEBUG=1 for the traceback and report it", file=name, kind="internal")],
+            EXIT_ENGINE)
+
+
+def _assess_many(incidents: tuple[str, ...], as_of: str | None, fmt: str | None, jobs: int) -> None:
+    """Several incidents (or a folder): JSON Lines, one per input, in input order."""
+    from functools import partial
+
+    from engine import batch
+    if fmt not in (None, "jsonl"):
+        raise _input_error(f"several incidents are written as JSON Lines, not {fmt}", "--format",
+                           "use --format jsonl (the default for several files), or give one file")
+    parse_date(as_of)                          # a bad --as-of is one error, not one per file
+    items = batch.expand(list(incidents))
+    code = EXIT_OK
+    for outcome in batch.run(items, partial(_assess_one_line, as_of=as_of), jobs, warm=_engine):
+        if outcome.messages:
+            _write("".join(m + "\n" for m in outcome.messages), err=True)
+        _write(outcome.line + "\n")
+        code = max(code, outcome.code)
+    if code:
+        raise click.exceptions.Exit(code)
+
+
 # ---- commands ---------------------------------------------------------------------------------
 @click.group(cls=_Group, epilog=EXIT_CODES, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(version=__version__, prog_name="appi-kb")
@@ -183,11 +229,14 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("incident", metavar="INCIDENT")
+@click.argument("incidents", metavar="INCIDENT...", nargs=-1, required=True)
 @AS_OF
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
-              show_default=True, help="text for people, json for tools "
-              "(schemas/assessment.schema.json), markdown for reports.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown", "jsonl"]),
+              default=None, help="text for people (default for one file), json for tools "
+              "(schemas/assessment.schema.json), markdown for reports, jsonl: one assessment "
+              "per line (default, and the only format, for several files or a folder).")
+@click.option("--jobs", type=click.IntRange(min=0), default=1, show_default=True, metavar="N",
+              help="Worker processes for several incidents (0: one per CPU).")
 @click.option("--full", is_flag=True, help="The whole report after the one-screen answer: every "
               "section, the action plan, all open points, judgments, sources and the receipt.")
 @click.option("--section", "only", multiple=True, metavar="NAME",
@@ -196,8 +245,8 @@ def main() -> None:
                    "(with the verbatim quotes), receipt.")
 @TODAY
 @LANG
-def assess(incident: str, as_of: str | None, fmt: str, full: bool, only: tuple[str, ...],
-           today: str | None, lang: str) -> None:
+def assess(incidents: tuple[str, ...], as_of: str | None, fmt: str | None, jobs: int, full: bool,
+           only: tuple[str, ...], today: str | None, lang: str) -> None:
     """Assess INCIDENT (a YAML file): the duty to report to the PPC and on which grounds, the
     速報/確報 dates, notice to the individuals, exceptions, open questions — each with its clause.
 
@@ -212,11 +261,19 @@ def assess(incident: str, as_of: str | None, fmt: str, full: bool, only: tuple[s
       appi-kb assess incident.yaml --section measures --today 2024-04-03
       appi-kb assess incident.yaml --format json > assessment.json
       appi-kb assess incident.yaml --as-of 2024-03-31 --lang en
+      appi-kb assess incidents/ --jobs 2 > assessments.jsonl
+      cat incident.yaml | appi-kb assess -
     """
     from engine.render import render
     from engine.render.view import block_names
     day = resolve_today(today, as_of)
+    batch = len(incidents) > 1 or any(i != "-" and Path(i).is_dir() for i in incidents)
+    if batch or fmt == "jsonl":
+        _assess_many(incidents, as_of, fmt, jobs)
+        return
+    (incident,) = incidents
     engine, a = _assess(incident, as_of)
+    fmt = fmt or "text"
     sections = _sections(engine)
     names = block_names(a, sections)
     for name in only:

@@ -1,0 +1,118 @@
+"""`appi-kb assess` on many incidents (issue 6.6): JSON Lines in input order, the same bytes with
+one worker or several, one bad file reported (file:line) without losing the others."""
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+import cli
+from conftest import BAD, INCIDENTS, ROOT
+from engine.errors import EngineError
+
+EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
+GOOD = [*EXAMPLES, *sorted(INCIDENTS.glob("*.yaml"))]
+
+
+def lines(text: str) -> list[dict]:
+    return [json.loads(ln) for ln in text.splitlines()]
+
+
+def test_each_line_is_the_json_assessment_of_its_file_in_input_order(run):
+    order = [GOOD[3], GOOD[0], GOOD[5], GOOD[1]]
+    r = run("assess", *order)
+    assert r.code == 0 and r.stderr == ""
+    got = lines(r.stdout)
+    assert len(got) == len(order) == len(r.stdout.splitlines())
+    for path, line in zip(order, got):
+        single = run("assess", path, "--format", "json")
+        assert json.loads(single.stdout) == line
+    assert all("\n" not in ln for ln in r.stdout.splitlines())
+
+
+def test_two_workers_give_the_same_bytes_as_one(run, tmp_path):
+    folder = tmp_path / "incidents"
+    folder.mkdir()
+    for i in range(12):                        # enough to give both workers several chunks
+        src = GOOD[i % len(GOOD)]
+        shutil.copy(src, folder / f"{i:02d}-{src.name}")
+    shutil.copy(BAD / "count_hex.yaml", folder / "05b-bad.yaml")
+    one = run("assess", folder)
+    two = run("assess", folder, "--jobs", "2")
+    assert one.code == two.code == 2
+    assert one.stdout_bytes == two.stdout_bytes and one.stderr == two.stderr
+    names = [ln.get("incident", {}).get("file") or ln.get("file") for ln in lines(one.stdout)]
+    assert names == [str(p) for p in sorted(folder.iterdir())]      # sorted, folder order
+
+
+def test_a_bad_file_is_reported_and_the_others_are_assessed(run):
+    r = run("assess", GOOD[0], BAD / "count_hex.yaml", GOOD[1], BAD / "date_out_of_range.yaml")
+    assert r.code == 2
+    got = lines(r.stdout)
+    assert len(got) == 4
+    assert "conclusions" in got[0] and "conclusions" in got[2]
+    assert got[1]["file"] == "tests/bad/count_hex.yaml" and got[1]["exit_code"] == 2
+    (err,) = got[1]["errors"]
+    assert (err["file"], err["line"], err["kind"]) == ("tests/bad/count_hex.yaml", 4, "number")
+    assert "write 1500" in err["hint"]
+    assert got[3]["errors"][0]["line"] == 4
+    assert r.stderr.splitlines() == [
+        ln for ln in r.stderr.splitlines() if ln.startswith(("tests/bad/count_hex.yaml:4: ",
+                                                             "tests/bad/date_out_of_range.yaml:4: "))]
+    assert len(r.stderr.splitlines()) == 2 and "Traceback" not in r.stderr
+
+
+def test_an_engine_fault_in_one_file_is_exit_3_and_the_rest_go_on(run, monkeypatch):
+    from engine.assess import Engine
+    real = Engine.assess
+
+    def flaky(self, doc, as_of=None):
+        if doc.path.endswith("open_questions.yaml"):
+            raise EngineError("simulated durable failure")
+        return real(self, doc, as_of)
+    monkeypatch.setattr(Engine, "assess", flaky)
+    r = run("assess", INCIDENTS / "card_leak.yaml", INCIDENTS / "open_questions.yaml",
+            BAD / "count_hex.yaml")
+    assert r.code == 3                              # the worst outcome wins
+    got = lines(r.stdout)
+    assert "conclusions" in got[0] and got[1]["exit_code"] == 3 and got[2]["exit_code"] == 2
+    assert "engine fault: simulated durable failure" in got[1]["errors"][0]["message"]
+
+
+def test_stdin_takes_its_place_in_the_order():
+    result = CliRunner().invoke(cli.main, ["assess", str(GOOD[0]), "-", str(GOOD[1]), "--jobs", "2"],
+                                input=GOOD[2].read_bytes(), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    got = lines(result.stdout)
+    assert [g["incident"]["file"] for g in got][1] == "<stdin>"
+    assert got[1]["incident"]["id"] == lines(CliRunner().invoke(
+        cli.main, ["assess", str(GOOD[2]), "--format", "jsonl"]).stdout)[0]["incident"]["id"]
+
+
+def test_one_file_as_jsonl_is_one_line(run):
+    r = run("assess", GOOD[0], "--format", "jsonl")
+    assert r.code == 0 and len(r.stdout.splitlines()) == 1
+    assert lines(r.stdout)[0] == json.loads(run("assess", GOOD[0], "--format", "json").stdout)
+
+
+@pytest.mark.parametrize("args,words", [
+    (["--format", "text"], ["--format: several incidents are written as JSON Lines, not text",
+                            "use --format jsonl"]),
+    (["--as-of", "2024-13-01"], ["--as-of: '2024-13-01' is not a real calendar date"]),
+])
+def test_batch_usage_errors_are_one_message(run, args, words):
+    r = run("assess", GOOD[0], GOOD[1], *args)
+    assert r.code == 2 and r.stdout == ""
+    assert len(r.stderr.splitlines()) == 1
+    for w in words:
+        assert w in r.stderr
+
+
+def test_a_folder_without_incidents(run, tmp_path):
+    (tmp_path / "notes.txt").write_text("nothing here\n", encoding="utf-8")
+    r = run("assess", tmp_path, GOOD[0])
+    assert r.code == 2 and r.stdout == ""
+    assert r.stderr == (f"{tmp_path}: no incident files (*.yaml, *.yml) in this folder — give YAML "
+                        "files or a folder that holds some\n")
