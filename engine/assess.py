@@ -15,6 +15,7 @@ from . import __version__, kbcache
 from .calendar import count_days, window
 from .compile import CompiledKB, compile_kb
 from .errors import InputError
+from .evaluator import BACKENDS, Backend, make_backend
 from .facts import FactSet, incident_facts
 from .grounds import why_not
 from .model import KB, Citation
@@ -22,7 +23,6 @@ from .paths import RULES_DIR, display
 from .resolve import (ESTABLISHED, EXCLUDED, NEEDS_REVIEW, NOT_ESTABLISHED, UNDETERMINED,
                       Resolver, fact_display)
 from .schemas import schema_version, validate_doc
-from .session import StratumSession
 from .vocabulary import vocabulary
 from .yamlio import Doc, load_yaml
 
@@ -37,15 +37,28 @@ def load_incident(path: Path | str) -> Doc:
 
 
 class Engine:
-    """A loaded KB with its compiled rulesets, cached per set of rule versions in force."""
+    """A loaded KB with its compiled rules, cached per set of rule versions in force, and the back
+    end that evaluates them: "durable" (durable-rules, the default) or "reference" (the pure
+    Python oracle, engine/reference.py). Use it as a context manager, or call close(); an Engine
+    that is dropped frees its durable rulesets when it is garbage-collected."""
 
     _lock = threading.Lock()
 
-    def __init__(self, kb: KB | None = None, rules_dir: Path = RULES_DIR) -> None:
+    def __init__(self, kb: KB | None = None, rules_dir: Path = RULES_DIR,
+                 backend: str = "durable") -> None:
+        if backend not in BACKENDS:
+            raise ValueError(f"unknown back end '{backend}' (one of: {', '.join(BACKENDS)})")
         self.kb = kb or kbcache.load_kb(rules_dir)
-        self._compiled: dict[tuple, tuple[CompiledKB, list[StratumSession]]] = {}
+        self.backend = backend
+        self._compiled: dict[tuple, tuple[CompiledKB, Backend]] = {}
 
-    def compiled(self, as_of: _dt.date) -> tuple[CompiledKB, list[StratumSession]]:
+    def __enter__(self) -> "Engine":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def compiled(self, as_of: _dt.date) -> tuple[CompiledKB, Backend]:
         refs = tuple(sorted(v.ref for r in self.kb.rules.values()
                             for v in [r.version_on(as_of)] if v is not None))
         params = tuple(sorted((p.id, i) for p in self.kb.parameters.values()
@@ -55,18 +68,15 @@ class Engine:
         with self._lock:
             if key not in self._compiled:
                 ckb = kbcache.compiled(self.kb, key, lambda: compile_kb(self.kb, as_of))
-                levels = {rid: cr.version.judgment is None for rid, cr in ckb.rules.items()}
-                sessions = [StratumSession(s, levels, f"{self.kb.id}@{self.kb.version}#{ckb.key}")
-                            for s in ckb.strata]
-                self._compiled[key] = (ckb, sessions)
+                runner = make_backend(self.backend, ckb, f"{self.kb.id}@{self.kb.version}#{ckb.key}")
+                self._compiled[key] = (ckb, runner)
             return self._compiled[key]
 
     def close(self) -> None:
         """Free the durable-rules rulesets (each holds native memory until deleted)."""
         with self._lock:
-            for _ckb, sessions in self._compiled.values():
-                for session in sessions:
-                    session.close()
+            for _ckb, runner in self._compiled.values():
+                runner.close()
             self._compiled.clear()
 
     def choose_as_of(self, facts: FactSet, as_of: _dt.date | None) -> tuple[_dt.date, str]:
@@ -84,12 +94,11 @@ class Engine:
     def assess(self, doc: Doc, as_of: _dt.date | None = None) -> dict:
         facts = incident_facts(doc)
         day, source = self.choose_as_of(facts, as_of)
-        ckb, sessions = self.compiled(day)
+        ckb, runner = self.compiled(day)
         resolver = Resolver(ckb, facts)
-        for stratum, session in zip(ckb.strata, sessions):
-            batch = [f for f in facts.durable if f["n"] in stratum.fact_names]
-            batch += resolver.level_facts(stratum.needs)
-            resolver.add(session.evaluate(batch))
+        for stratum in ckb.strata:
+            levels = {code: resolver.code(code).level for code in stratum.needs}
+            resolver.add(runner.evaluate(stratum, facts, levels))
         return _Builder(self.kb, ckb, facts, resolver).build(doc, day, source)
 
 

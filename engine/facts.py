@@ -13,6 +13,7 @@ fires on a dated point records the date, which is how "from the day it passed N"
 from __future__ import annotations
 
 import datetime as _dt
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +36,14 @@ class FactSet:
     def date(self, name: str) -> str | None:
         v = self.known.get(name)
         return v if isinstance(v, str) else None
+
+    def keys(self) -> list[str]:
+        """Canonical JSON of each atom (entries of `durable`), in the same order."""
+        cached = self.__dict__.get("_keys")
+        if cached is None or len(cached) != len(self.durable):
+            cached = self.__dict__["_keys"] = [json.dumps(a, sort_keys=True, ensure_ascii=False)
+                                               for a in self.durable]
+        return cached
 
     def atoms_of(self, name: str) -> list[dict]:
         """The atoms (entries of `durable`) of one fact: one, or one per dated point of a series."""
@@ -170,5 +179,4 @@ def _check_consistency(fs: FactSet, doc: Doc, vocab: Vocabulary) -> None:
 
 def fact_order_key(fact: dict) -> tuple:
     """Canonical order for asserting facts: the result must not depend on the file's order."""
-    import json
     return (fact.get("t", ""), fact.get("n", ""), json.dumps(fact, sort_keys=True, ensure_ascii=False))

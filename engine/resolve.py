@@ -12,12 +12,11 @@ members to confirm, and judgments (needs review), inherited through the conclusi
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
 from .compile import CompiledKB
 from .facts import SENTINEL, FactSet
-from .session import Firing
+from .evaluator import Firing
 
 ESTABLISHED, UNDETERMINED, NEEDS_REVIEW, EXCLUDED, NOT_ESTABLISHED = (
     "established", "undetermined", "needs_review", "excluded", "not_established")
@@ -128,8 +127,7 @@ class Resolver:
 
     def _derivation(self, f: Firing) -> dict:
         facts, concls, dates = [], [], []
-        for raw in f.matched:
-            fact = json.loads(raw)
+        for fact in f.atoms:
             if fact["t"] == "c":
                 concls.append((fact["c"], fact["l"]))
                 if fact["l"] == "T":
@@ -141,13 +139,12 @@ class Resolver:
                 facts.append(fact["n"])
         return {"facts": sorted(set(facts)), "conclusions": sorted(set(concls)),
                 "since": max((d for d in dates if d), default=None),
-                "dated": sorted({json.loads(r).get("on") for r in f.matched} - {None})}
+                "dated": sorted({a.get("on") for a in f.atoms} - {None})}
 
     def _opens_of(self, f: Firing) -> set[Open]:
         opens: set[Open] = set()
         lits = self.ckb.rules[f.rule].conjuncts[f.conjunct]
-        for j, raw in enumerate(f.matched):
-            fact = json.loads(raw)
+        for j, fact in enumerate(f.atoms):
             if fact["t"] == "u":
                 if lits[j].op == "is_known":      # the rule asked whether it is known: it is not
                     continue
@@ -162,8 +159,7 @@ class Resolver:
         """The open exceptions behind a possible firing, or None if something else is open."""
         found: set[str] = set()
         lits = self.ckb.rules[f.rule].conjuncts[f.conjunct]
-        for j, raw in enumerate(f.matched):
-            fact = json.loads(raw)
+        for j, fact in enumerate(f.atoms):
             if fact["t"] == "u" and lits[j].op == "is_known":
                 continue
             if fact["t"] == "u" or (fact["t"] == "f" and "p" in fact and fact["p"] != fact["v"]):

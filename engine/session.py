@@ -1,19 +1,20 @@
-"""Run one stratum of compiled rules on a set of facts in durable-rules, safely.
+"""The durable-rules back end: run one compiled ruleset on an incident, safely and leanly.
 
 Every workaround here answers a measured fault of durable-rules 2.0.28
-(shared/notes/durable-rules/REPORT.md, section 8):
-- the Host's background threads are never started (they segfault on out-of-order deletes and
-  run skipped actions 0.2 s later on another thread);
-- facts go in through the raw `assert_facts` and actions are driven with `do_actions`, so a fact
-  no rule consumes cannot make the batch skip its actions;
+(shared/notes/durable-rules/REPORT.md, section 8, and docs/ARCHITECTURE.md):
+- no `Host`, no `Ruleset` object, no background thread: the ruleset is created with the C
+  extension's `create_ruleset` and driven directly (`assert_facts`, `start_action_for_state`,
+  `complete_and_start_action`). That is also what keeps it fast: durable's Python layer builds a
+  closure and serialises the whole session state to JSON around every firing, which we do not
+  need (the engine keeps no state in durable between firings);
 - a sentinel rule with the lowest priority fires in every session: it proves the agenda reached
   its fixpoint and guarantees an action ran, which `delete_state` needs not to crash;
-- one live session per ruleset at a time, with a short unique id, deleted in all cases (the
-  1,024-session cap, its leaked slots and 32-bit session-id collisions never come into play);
-- an exception raised inside an action is stored by durable and otherwise ignored: it is read back
-  from the session state and raised;
+- one live session per ruleset at a time, with a short unique id, deleted in every case — after a
+  fault too, which is safe because every session reuses one session slot primed when the ruleset
+  is created (see `_prime`), so no fault leaks a session or eats one of the 1,024 session slots;
+- a Python action that fails is an error of the assessment, never swallowed;
 - conclusions are recorded in Python (durable drops facts no rule consumes) and a derived fact is
-  asserted only when a rule of the same stratum reads it.
+  asserted only when a rule of the same ruleset reads it.
 """
 from __future__ import annotations
 
@@ -21,50 +22,28 @@ import itertools
 import json
 import re
 import threading
-from dataclasses import dataclass
+import weakref
 
 import durable_rules_engine as _dre
-from durable import engine as _engine
 
-from .compile import Stratum
 from .errors import EngineError
-from .facts import fact_order_key
+from .evaluator import Firing, concl_atom, sorted_firings
+from .literal import atom_matches
+from .rulesets import END, RulesetPlan, encode_atom
 
-END_PRI = 65535
 _ERROR_CODES = {
     "101": "out of memory or too many live sessions", "102": "a value of an unsupported type",
-    "105": "an unexpected name in a rule", "106": "too many rules",
-    "107": "too many rules test one fact in the same way", "108": "too many rules share one condition",
+    "105": "an unexpected name in a rule", "106": "too many rules or tests under one node",
+    "107": "too many $or/$nex tests under one node", "108": "too many rules share one condition",
     "112": "too many rulesets", "113": "an expression is too deep", "202": "the rule or fact is not valid JSON",
     "302": "a fact has too many properties", "303": "too many tests hold at once for one fact",
     "304": "a rule has too many patterns", "309": "session not found", "314": "a value is too long",
     "501": "a regular expression is not valid",
 }
+_END_FACT = {"t": END}
 
 
-class _QuietHost(_engine.Host):
-    def _run(self) -> None:      # no dispatch/timer threads
-        pass
-
-
-@dataclass(frozen=True)
-class Firing:
-    rule: str                 # rule id
-    variant: str              # "L" (certain) or "U" (possible)
-    conjunct: int
-    matched: tuple            # the facts that matched, in pattern order, as canonical JSON strings
-
-
-class _Run:
-    __slots__ = ("firings", "ended", "acted")
-
-    def __init__(self) -> None:
-        self.firings: list[Firing] = []
-        self.ended = False
-        self.acted = False        # some action ran: only then is delete_state safe (REPORT 4.5)
-
-
-def _explain_engine_error(exc: Exception) -> str:
+def explain_engine_error(exc: BaseException) -> str:
     # durable's C extension says "Could not ..., error code: N"; read N from there only, since
     # other numbers in the text (a ruleset name holds a hash) must not be taken for a code
     text = str(exc)
@@ -73,98 +52,193 @@ def _explain_engine_error(exc: Exception) -> str:
     return f"{meaning} (durable-rules: {text})" if meaning else f"{type(exc).__name__}: {text}"
 
 
-class StratumSession:
-    """A registered durable ruleset for one stratum; `evaluate` runs one short-lived session."""
+class _Run:
+    __slots__ = ("firings", "ended", "in_action", "facts", "keys", "sid")
+
+    def __init__(self, facts, sid: str) -> None:
+        self.firings: list[Firing] = []
+        self.ended = False
+        self.in_action = False    # an action started and did not complete
+        self.facts = facts
+        self.keys = facts.keys() if facts is not None else []
+        self.sid = sid
+
+
+def _free(handle: int) -> None:
+    try:
+        _dre.delete_ruleset(handle)
+    except Exception:
+        pass
+
+
+class DurableRuleset:
+    """One registered durable ruleset; `evaluate` runs one short-lived session in it."""
 
     _ids = itertools.count()
     _names = itertools.count()
 
-    def __init__(self, stratum: Stratum, levels: dict[str, bool], name: str) -> None:
-        """levels: rule id -> True when an L firing yields a certain conclusion (False for judgments)."""
-        self.stratum = stratum
-        self.name = f"{name}#s{stratum.index}#{next(self._names)}"
+    def __init__(self, plan: RulesetPlan, label: str) -> None:
+        self.plan = plan
+        self.name = f"{label}#s{plan.stratum}.{plan.index}#{next(self._names)}"
         self._lock = threading.Lock()
-        self._current: _Run | None = None
-        definition = {}
-        for rname, body in stratum.definition.items():
-            rid, variant, conj = stratum.actions[rname]
-            d = json.loads(json.dumps(body))      # durable mutates what it is given
-            d["run"] = self._make_action(rid, variant, conj, levels)
-            definition[rname] = d
-        definition["__end__"] = {"pri": END_PRI, "all": [{"m": {"t": "__end__"}}], "run": self._end}
-        self.host = _QuietHost()
+        self.faults = 0
         try:
-            self.host.register_rulesets({self.name: definition})
-        except Exception as exc:  # durable raises bare Exceptions with codes in the text
-            raise EngineError(f"durable-rules rejected stratum {stratum.index}: "
-                              f"{_explain_engine_error(exc)}") from None
-        self.rs = self.host.get_ruleset(self.name)
+            self.handle = _dre.create_ruleset(self.name, json.dumps(plan.definition,
+                                                                    ensure_ascii=False))
+        except Exception as exc:   # durable raises bare Exceptions with codes in the text
+            raise EngineError(f"durable-rules rejected ruleset {plan.stratum}.{plan.index}: "
+                              f"{explain_engine_error(exc)}") from None
+        # the ruleset is freed when this object is collected, or by close()
+        self._finalizer = weakref.finalize(self, _free, self.handle)
+        self._prime()
 
-    def _make_action(self, rid: str, variant: str, conj: int, levels: dict[str, bool]):
-        code = self.stratum.codes[rid]
-        assert_it = code in self.stratum.consumed_here
-        level = "T" if (variant == "L" and levels.get(rid, True)) else "M"
+    # ---- one session --------------------------------------------------------------------------
+    def payload(self, facts, levels: dict[str, str], sid: str) -> str:
+        plan = self.plan
+        out = []
+        props = plan.props
+        for i, atom in enumerate(facts.durable):
+            if atom["n"] in props:
+                out.append(encode_atom(plan, atom, i, sid))
+        for code in plan.needs:
+            out.append({"sid": sid, "t": "c", "h": plan.buckets[code], "c": code,
+                        "l": levels[code]})
+        out.append({"sid": sid, "t": END})
+        return json.dumps(out, ensure_ascii=False)
 
-        def action(c):                # exactly one parameter: two would make durable call it async
-            run = self._current
-            run.acted = True
-            m = c._m
-            matched = tuple(json.dumps({k: v for k, v in m[f"a{j}"].items() if k != "sid"},
-                                       sort_keys=True, ensure_ascii=False)
-                            for j in range(len(m)))
-            run.firings.append(Firing(rid, variant, conj, matched))
-            if assert_it:
-                try:
-                    c.assert_fact({"t": "c", "c": code, "l": level})
-                except (_engine.MessageObservedException, _engine.MessageNotHandledException):
-                    pass              # already derived by another rule or binding
-        return action
-
-    def _end(self, c) -> None:
-        self._current.ended = True
-        self._current.acted = True
-
-    def evaluate(self, facts: list[dict]) -> list[Firing]:
+    def evaluate(self, facts, levels: dict[str, str]) -> list[Firing]:
+        """Run the ruleset on `facts` (and earlier strata's `levels`) in a fresh session."""
         with self._lock:
             sid = f"e{next(self._ids)}"
-            ordered = sorted(facts, key=fact_order_key)
-            payload = [dict(f, sid=sid) for f in ordered] + [{"sid": sid, "t": "__end__"}]
-            run = self._current = _Run()
-            errors: list = []
-            state: dict = {}
-            try:
-                try:
-                    _code, offset = _dre.assert_facts(self.rs._handle,
-                                                      json.dumps(payload, ensure_ascii=False))
-                    self.rs.do_actions(offset, lambda e, s: errors.append(e) if e else None)
-                    state = self.rs.get_state(sid)
-                except Exception as exc:
-                    raise EngineError(f"durable-rules failed in stratum {self.stratum.index}: "
-                                      f"{_explain_engine_error(exc)}") from None
-            finally:
-                self._current = None
-                # durable-rules frees uninitialised memory when it deletes a session in which no
-                # action ran (REPORT 4.5). The sentinel makes that impossible on success; it still
-                # happens when assert_facts itself failed (e.g. error 303 or 304), and deleting then
-                # crashes the whole process. Leaving that one session behind (one of the ruleset's
-                # 1,024 slots, only after an EngineError) is the lesser harm.
-                if run.acted:
-                    try:
-                        self.rs.delete_state(sid)
-                    except Exception:
-                        pass
-            if errors:
-                raise EngineError(f"durable-rules reported an error in stratum "
-                                  f"{self.stratum.index}: {errors[0]!r}")
-            if "exception" in state:
-                raise EngineError(f"a rule action failed in stratum {self.stratum.index}: "
-                                  f"{str(state['exception'])[:500]}")
-            if not run.ended:
-                raise EngineError(f"stratum {self.stratum.index} did not reach its fixpoint sentinel")
-            return sorted(set(run.firings), key=lambda f: (f.rule, f.variant, f.conjunct, f.matched))
+            return self.run(self.payload(facts, levels, sid), facts, sid)
 
-    def close(self) -> None:
+    def run(self, payload: str, facts, sid: str) -> list[Firing]:
+        """Assert `payload` (a JSON list of facts of session `sid`), run the session to its
+        fixpoint, delete it and return the firings. The caller holds the lock."""
+        run = _Run(facts, sid)
+        offset = None
         try:
-            _dre.delete_ruleset(self.rs._handle)
+            try:
+                _code, offset = _dre.assert_facts(self.handle, payload)
+                started = _dre.start_action_for_state(self.handle, offset)
+                message = started[1] if started else None
+                while message:
+                    run.in_action = True
+                    self._fire(json.loads(message), run)
+                    message = _dre.complete_and_start_action(self.handle, offset)
+                    run.in_action = bool(message)
+            except EngineError:
+                raise
+            except Exception as exc:
+                raise EngineError(f"durable-rules failed in ruleset {self.plan.stratum}."
+                                  f"{self.plan.index}: {explain_engine_error(exc)}") from None
+        except BaseException:
+            self.faults += 1
+            self._clean_up(run, offset)
+            raise
+        self._delete(sid)
+        if not run.ended:
+            raise EngineError(f"ruleset {self.plan.stratum}.{self.plan.index} did not reach "
+                              "its fixpoint sentinel")
+        return sorted_firings(run.firings)
+
+    def _fire(self, message: dict, run: _Run) -> None:
+        ((name, matched),) = message.items()
+        if name == END:
+            run.ended = True
+            return
+        action = self.plan.actions[name]
+        if action.group is not None:        # an alternative of a disjunctive test held
+            fact = matched["a0"]
+            self._assert(run, {"t": "x", "i": action.group, "a": fact["a"]})
+            return
+        durable = run.facts.durable
+        keys, atoms = [], []
+        for j in range(len(matched)):
+            fact = matched[f"a{j}"]
+            if fact["t"] == "c":
+                key, atom = concl_atom(fact["c"], fact["l"])
+            else:
+                key, atom = run.keys[fact["a"]], durable[fact["a"]]
+            keys.append(key)
+            atoms.append(atom)
+        slots = action.slots
+        mkeys = tuple(keys[s] for s in slots)
+        matoms = tuple(atoms[s] for s in slots)
+        run.firings.append(Firing(action.rule, "U", action.conjunct, mkeys, matoms))
+        certain = all(atom_matches(lit, a)[0] for lit, a in zip(action.lits, matoms))
+        if certain:
+            run.firings.append(Firing(action.rule, "L", action.conjunct, mkeys, matoms))
+        if action.assert_code:
+            bucket = self.plan.buckets[action.code]
+            self._assert(run, {"t": "c", "h": bucket, "c": action.code, "l": "M"})
+            if certain and not action.judgment:
+                self._assert(run, {"t": "c", "h": bucket, "c": action.code, "l": "T"})
+
+    def _assert(self, run: _Run, fact: dict) -> None:
+        fact["sid"] = run.sid
+        # code 2 (already there: derived by another rule or binding) is not an error
+        _dre.assert_fact(self.handle, json.dumps(fact, ensure_ascii=False))
+
+    def _delete(self, sid: str) -> None:
+        try:
+            _dre.delete_state(self.handle, sid)
         except Exception:
             pass
+
+    def _prime(self) -> None:
+        """Run one session in which only the sentinel fires, and delete it.
+
+        durable-rules never initialises two pointers of a new session (context.messages and
+        context.stateFact, state.c:createStateNode) and frees them when the session is deleted:
+        deleting a session in which no action ran crashes the process (REPORT 4.5). They are set
+        to NULL once an action completes and again when the session is deleted, and the slot of a
+        deleted session is the next one used (a LIFO free list). With one live session at a time,
+        every later session of this ruleset reuses this primed slot, so a session that fails
+        before any action ran can still be deleted."""
+        sid = f"p{next(self._ids)}"
+        _code, offset = _dre.assert_facts(self.handle, json.dumps([{"sid": sid, "t": END}]))
+        started = _dre.start_action_for_state(self.handle, offset)
+        message = started[1] if started else None
+        while message:
+            message = _dre.complete_and_start_action(self.handle, offset)
+        _dre.delete_state(self.handle, sid)
+
+    def _clean_up(self, run: _Run, offset) -> None:
+        """Delete the session of a failed evaluation: no fault leaks a session (or one of the
+        ruleset's 1,024 session slots). An action in progress is abandoned first (its context
+        freed); a session in which none ran sits in the primed slot (see _prime)."""
+        if run.in_action and offset is not None:
+            try:
+                _dre.abandon_action(self.handle, offset)
+            except Exception:
+                pass
+        self._delete(run.sid)
+
+    def close(self) -> None:
+        self._finalizer()
+
+
+class DurableBackend:
+    """Every ruleset of a compiled knowledge base, registered once."""
+
+    def __init__(self, ckb, label: str) -> None:
+        self.rulesets: dict[int, list[DurableRuleset]] = {}
+        try:
+            for stratum in ckb.strata:
+                self.rulesets[stratum.index] = [DurableRuleset(p, label) for p in stratum.rulesets]
+        except BaseException:
+            self.close()
+            raise
+
+    def evaluate(self, stratum, facts, levels: dict[str, str]) -> list[Firing]:
+        out: list[Firing] = []
+        for ruleset in self.rulesets[stratum.index]:
+            out.extend(ruleset.evaluate(facts, levels))
+        return out
+
+    def close(self) -> None:
+        for rulesets in self.rulesets.values():
+            for r in rulesets:
+                r.close()
+        self.rulesets = {}

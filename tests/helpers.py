@@ -88,3 +88,22 @@ def incident(data: dict, name: str = "incident.yaml") -> Doc:
     doc = parse_yaml(dump(data), name)
     validate_doc(doc, "incident")
     return doc
+
+
+def faulty_plan(root: Path = Path("kb-faulty")):
+    """A compiled ruleset durable-rules accepts but cannot run whenever `business.sector` is known:
+    rule test.wide is given 17 patterns (durable allows 16 and fails with error 304 when the
+    facts arrive). Rule test.ok (business.role is known) runs normally, so one ruleset has both
+    incidents that fault and incidents that do not, as a data-dependent engine fault would."""
+    import datetime as dt
+
+    from engine.compile import compile_kb
+    from engine.kbload import load_kb
+    kb = load_kb(new_kb(root, {"faulty.yaml": rule_file("unit-faulty", [
+        rule("test.wide", {"fact": "business.sector", "is_known": True}, "test.wide"),
+        rule("test.ok", {"fact": "business.role", "is_known": True}, "test.ok")])}))
+    (stratum,) = compile_kb(kb, dt.date(2024, 6, 3)).strata
+    (plan,) = stratum.rulesets
+    (pattern,) = plan.definition["test.wide#0"]["all"]
+    plan.definition["test.wide#0"]["all"] = [{f"a{j}": pattern["a0"]} for j in range(17)]
+    return plan

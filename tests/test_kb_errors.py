@@ -90,11 +90,12 @@ CASES = [
          ("circle", "test.exempt reads 'test.private'", "which test.exempt may defeat"),
          ("exception", "defeats")),
     Case("engine_limit_stratum", "compile", "compile",
-         ("65 different tests on 'affected.number_max'", "test.many-65", "allows 64"),
-         ("intermediate conclusion",)),
-    Case("engine_limit_shared_condition", "compile", "compile",
-         ("65 conditions on 'business.sector'", "unknown", "test.private-65", "allows 64"),
-         ("conclusion",)),
+         ("65 engine tests on 'affected.number_max'", "rule 'test.many-49' adds number 49",
+          "allows 48", "fails past 64"),
+         ("different values", "conclusion")),
+    Case("engine_limit_patterns", "compile", "compile",
+         ("rule 'test.wide' needs 17 facts at once", "allows 16"),
+         ("split", "intermediate conclusion")),
 ]
 
 

@@ -1,0 +1,485 @@
+"""Compiled rules of one stratum -> durable-rules rulesets whose network stays inside its limits.
+
+Facts. Each atom of the incident (engine/facts.py) becomes one durable fact that carries its own
+test outcomes as plain values, so that every rule test is a single-value test durable can share:
+
+    {"t": "f", "n": NAME, "a": ATOM, "k": 1|0,        k: known or not
+     "x<i>": "c" | "m" | "o",                         list/enum/yes-no facts: value i of the fact's
+                                                      vocabulary is certainly there (c), may be (m)
+                                                      or certainly not (o); an unknown fact is all m
+     "lo": LOW, "hi": HIGH}                           numbers and dates: the least and most it may be
+                                                      (equal when known; the whole range if unknown)
+    {"t": "c", "h": BUCKET, "c": CODE, "l": "T"|"M"|"F"}   a conclusion and its level
+    {"t": "x", "i": GROUP, "a": ATOM}                 an alternative of a disjunctive test held
+                                                      (derived by durable, see below)
+Only the `x<i>` and `lo`/`hi` values some rule of the ruleset tests are written.
+
+Rules. A conjunct (one alternative of a rule's condition in disjunctive normal form) becomes one
+durable rule matching where it *could* hold: each literal is a chain of "may" tests (`x<i> != o`,
+`hi > 1000`, `l != F`, ...), the literals on one fact share one pattern. When durable fires it,
+the engine reads from the matched atoms whether every literal holds *certainly*
+(engine/literal.py) and records a certain firing too; a derived conclusion is asserted back with
+level T (certain) and M (possible), exactly as the two-variant compilation of the first design did,
+with half its network (and session cost).
+
+Disjunctive tests (`in`, `includes_any` of several values, the negations of `includes_all` and
+`includes_only`) would need `$or`, which durable never shares: each gets its own node under every
+alternative, and past 64 holding at once the assertion fails. Instead each distinct disjunctive
+test of a ruleset is one small *group* of durable rules, one per alternative, each asserting
+{"t": "x", "i": GROUP, "a": ATOM}; the rules that use the test match that fact. Durable does the
+matching of the alternatives and the chaining; nothing is decided in Python beforehand.
+
+Limits. Each ruleset's alpha network is rebuilt in engine/limits.py's model and checked there.
+"""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from . import limits as L
+from .conditions import Lit
+from .facts import SENTINEL
+from .limits import EQ, GT, GTE, LT, LTE, NEQ, AlphaTree, Test
+from .vocabulary import Vocabulary
+
+END = "__end__"
+END_PRI = 65535
+ORDERED = ("number", "quantity", "series", "date")
+FINITE = ("enum", "bool", "set")
+# the whole range of an unknown number or date (durable compares integers as int64, and ISO dates
+# as text); rules may not test these values themselves (checked in `_range_tests`)
+RANGE = {"number": (-(2 ** 63) + 1, 2 ** 63 - 1), "date": ("0000-00-00", "9999-99-99")}
+GROUP_SIZE = 8                  # member tests under one always-true node (keeps fan-out small)
+BUCKET_SIZE = 256               # conclusion names under one node
+
+
+@dataclass(frozen=True)
+class Action:
+    """What to do when one durable rule fires."""
+    rule: str                       # rule id; "" for a group alternative
+    conjunct: int
+    code: str | None                # conclusion of the rule
+    judgment: bool
+    lits: tuple                     # literal per position of the conjunct
+    slots: tuple                    # position -> index of the pattern that matched its atom
+    assert_code: bool               # a rule of this ruleset reads the conclusion
+    group: int | None = None        # for a group alternative: the group it derives
+
+
+@dataclass
+class FactProps:
+    """Which encoded values one fact needs in a ruleset."""
+    members: set = field(default_factory=set)     # indices into the fact's vocabulary values
+    ranged: bool = False
+
+
+@dataclass
+class RulesetPlan:
+    stratum: int
+    index: int
+    rules: list[str]                       # rule ids
+    definition: dict                       # durable-rules JSON, without actions
+    actions: dict[str, Action]
+    props: dict[str, FactProps]            # fact name -> values to encode
+    kinds: dict[str, str]                  # fact name -> vocabulary kind
+    domains: dict[str, dict]               # fact name -> {value: index}
+    buckets: dict[str, int]                # conclusion code -> bucket
+    needs: list[str]                       # earlier strata's codes this ruleset reads
+    usage: dict[str, tuple]                # limit key -> (amount, where)
+
+    @property
+    def fact_names(self) -> set[str]:
+        return set(self.props)
+
+
+# ---- facts ---------------------------------------------------------------------------------
+
+def domain_of(fdef) -> tuple:
+    return (True, False) if fdef.kind == "bool" else tuple(fdef.values)
+
+
+def _range_kind(kind: str) -> str:
+    return "date" if kind == "date" else "number"
+
+
+def encode_atom(plan: RulesetPlan, atom: dict, index: int, sid: str) -> dict:
+    name = atom["n"]
+    kind = plan.kinds[name]
+    known = atom["t"] == "f"
+    out = {"sid": sid, "t": "f", "n": name, "a": index, "k": 1 if known else 0}
+    props = plan.props[name]
+    if props.members:
+        domain = plan.domains[name]
+        if not known:
+            states = dict.fromkeys(props.members, "m")
+        elif kind == "set":
+            sure = {domain[v] for v in atom["v"] if v != SENTINEL}
+            maybe = {domain[v] for v in atom.get("p", ()) if v != SENTINEL}
+            states = {i: "c" if i in sure else ("m" if i in maybe else "o") for i in props.members}
+        else:
+            held = domain.get(atom["v"])
+            states = {i: "c" if i == held else "o" for i in props.members}
+        for i, s in states.items():
+            out[f"x{i}"] = s
+    if props.ranged:
+        if known:
+            out["lo"] = out["hi"] = atom["v"]
+        else:
+            out["lo"], out["hi"] = RANGE[_range_kind(kind)]
+    return out
+
+
+# ---- tests of one literal -------------------------------------------------------------------
+
+_MAY = {  # op -> (property, operator) of the "may hold" test, for a positive literal
+    "greater_than": ("hi", GT), "at_least": ("hi", GTE), "on_or_after": ("hi", GTE),
+    "less_than": ("lo", LT), "at_most": ("lo", LTE), "before": ("lo", LT),
+}
+_NOT = {"greater_than": "at_most", "at_least": "less_than", "on_or_after": "before",
+        "less_than": "at_least", "at_most": "greater_than", "before": "on_or_after"}
+
+
+def _group_test(i: int) -> Test:
+    # always true (k is 0 or 1): it only gathers the tests on values i//8*8 .. +7 under one node
+    return Test("k", NEQ, -1 - i // GROUP_SIZE)
+
+
+def _member_chain(members: list[tuple[int, str]]) -> list[Test]:
+    """Tests `x<i> != state` for each (i, state), under the group node of the first value."""
+    members = sorted(set(members))
+    return [_group_test(members[0][0])] + [Test(f"x{i}", NEQ, s) for i, s in members]
+
+
+def literal_tests(lit: Lit, domain: dict, vocab_values: tuple) -> list[list[Test]]:
+    """The alternatives (chains of tests on the literal's own fact) under which it may hold.
+
+    One alternative: a plain test, shared by every rule that uses it. Several: a disjunctive
+    test, compiled as a group."""
+    op, pos = lit.op, lit.positive
+    if op == "is_known":
+        return [[Test("k", EQ, 1 if pos else 0)]]
+    kind = lit.fact_kind
+    if kind in ORDERED:
+        if op == "equals":
+            if pos:
+                return [[Test("lo", LTE, lit.value), Test("hi", GTE, lit.value)]]
+            return [[Test("lo", NEQ, lit.value)]]
+        prop, cmp = _MAY[op if pos else _NOT[op]]
+        return [[Test(prop, cmp, lit.value)]]
+    if kind == "set":
+        values = [domain[v] for v in lit.value]
+        rest = [domain[v] for v in vocab_values if v not in lit.value]
+        if op == "includes_only":
+            # may hold: no certain member outside; may fail: some member outside is possible
+            return [_member_chain([(i, "c") for i in rest])] if pos else _any(rest, "o")
+        if op == "includes_all":
+            return [_member_chain([(i, "o") for i in values])] if pos else _any(values, "c")
+        # includes_any
+        return _any(values, "o") if pos else [_member_chain([(i, "c") for i in values])]
+    # enum / bool: equals, in
+    values = [domain[v] for v in (lit.value if op == "in" else [lit.value])]
+    return _any(values, "o") if pos else [_member_chain([(i, "c") for i in values])]
+
+
+def _any(indices: list[int], excluded: str) -> list[list[Test]]:
+    """Some value i may be in the state other than `excluded`: one alternative per value for a
+    known fact, and one for an unknown fact (which may be anything)."""
+    if len(indices) == 1:
+        return [_member_chain([(indices[0], excluded)])]
+    known = [[Test("k", EQ, 1)] + _member_chain([(i, excluded)]) for i in sorted(indices)]
+    return known + [[Test("k", EQ, 0)]]
+
+
+def _range_check(lit: Lit, err) -> None:
+    lo, hi = RANGE[_range_kind(lit.fact_kind)]
+    v = lit.value
+    if lit.op != "is_known" and isinstance(v, (int, float, str)) and not isinstance(v, bool):
+        if type(v) is type(lo) and not lo < v < hi:
+            raise err(f"the value {v!r} is outside what the engine compares "
+                      f"({lo} .. {hi})", "use a value inside that range")
+
+
+# ---- one stratum -> rulesets -------------------------------------------------------------------
+
+@dataclass
+class _RuleUnit:
+    """One rule of the stratum: its durable rules, ready to be placed in a ruleset."""
+    rid: str
+    chains: list            # (durable rule name, [(alias, kind, chain tests)], Action)
+    groups: set             # group keys it uses
+    reads_here: set         # codes of this stratum it reads
+    produces: str
+    patterns: int           # beta nodes it adds
+
+
+def plan_stratum(stratum_index: int, rule_ids: list[str], compiled: dict, codes_here: set,
+                 vocab: Vocabulary, where) -> list[RulesetPlan]:
+    """Rulesets for one stratum. `where(rid, message, hint)` builds an InputError at the rule's
+    condition (file:line)."""
+    units: dict[str, _RuleUnit] = {}
+    group_of: dict[tuple, int] = {}
+    group_alts: dict[int, tuple] = {}          # group -> (fact name, lit, alternatives)
+    domains: dict[str, dict] = {}
+    for rid in rule_ids:
+        cr = compiled[rid]
+        v = cr.version
+        code = v.then["conclude"]
+        unit = _RuleUnit(rid, [], set(), set(), code, 0)
+        for ci, conj in enumerate(cr.conjuncts):
+            patterns: list[tuple[str, object, list[Test]]] = []     # (kind, key, chain)
+            by_fact: dict[str, int] = {}
+            slots = []
+            for lit in conj:
+                if lit.kind == "concl":
+                    if lit.name in codes_here:
+                        unit.reads_here.add(lit.name)
+                    level = Test("l", NEQ, "F" if lit.positive else "T")
+                    patterns.append(("c", lit.name, [level]))
+                    slots.append(len(patterns) - 1)
+                    continue
+                fdef = vocab.facts[lit.name]
+                domain = domains.setdefault(lit.name, {x: i for i, x in enumerate(domain_of(fdef))}) \
+                    if fdef.kind in FINITE else {}
+                if fdef.kind in ORDERED and lit.op != "is_known":
+                    _range_check(lit, lambda m, h, r=rid: where(r, m, h))
+                alts = literal_tests(lit, domain, domain_of(fdef) if fdef.kind in FINITE else ())
+                if len(alts) > 1:
+                    key = (lit.name, lit.op, lit.positive, json.dumps(lit.value, sort_keys=True))
+                    g = group_of.setdefault(key, len(group_of))
+                    group_alts[g] = (lit.name, lit, alts)
+                    unit.groups.add(g)
+                    patterns.append(("x", g, []))
+                    slots.append(len(patterns) - 1)
+                    continue
+                if fdef.kind == "series":            # several atoms: each literal its own pattern
+                    patterns.append(("f", lit.name, list(alts[0])))
+                    slots.append(len(patterns) - 1)
+                    continue
+                if lit.name in by_fact:
+                    j = by_fact[lit.name]
+                    patterns[j][2].extend(alts[0])
+                else:
+                    by_fact[lit.name] = len(patterns)
+                    patterns.append(("f", lit.name, list(alts[0])))
+                slots.append(by_fact[lit.name])
+            if len(patterns) > L.PATTERNS.allowed:
+                raise where(rid, f"rule '{rid}' needs {len(patterns)} facts at once; the engine "
+                                 f"allows {L.PATTERNS.allowed}",
+                            "split the condition into two rules joined by an intermediate "
+                            "conclusion")
+            action = Action(rid, ci, code, v.judgment is not None, tuple(conj), tuple(slots),
+                            False)
+            unit.chains.append((f"{rid}#{ci}", patterns, action))
+            unit.patterns += len(patterns)
+        units[rid] = unit
+
+    # rules that read each other's conclusions in this stratum stay in one ruleset
+    parent = {rid: rid for rid in units}
+
+    def find(r):
+        while parent[r] != r:
+            parent[r] = parent[parent[r]]
+            r = parent[r]
+        return r
+    producers = defaultdict(list)
+    for rid, u in units.items():
+        producers[u.produces].append(rid)
+    for rid, u in units.items():
+        for code in u.reads_here:
+            for p in producers[code]:
+                parent[find(p)] = find(rid)
+    components: dict[str, list[str]] = defaultdict(list)
+    for rid in sorted(units):
+        components[find(rid)].append(rid)
+    ordered = sorted(components.values(), key=lambda rs: rs[0])
+
+    # pack components into rulesets by session size
+    packs: list[list[str]] = []
+    size = 0
+    for comp in ordered:
+        comp_size = sum(units[r].patterns for r in comp)
+        if packs and size + comp_size <= L.SESSION_SIZE.allowed:
+            packs[-1].extend(comp)
+            size += comp_size
+        else:
+            packs.append(list(comp))
+            size = comp_size
+    plans = [_build(stratum_index, k, sorted(pack), units, group_alts, domains, vocab, where)
+             for k, pack in enumerate(packs)]
+    return plans
+
+
+def _build(stratum_index: int, index: int, rule_ids: list[str], units: dict, group_alts: dict,
+           domains: dict, vocab: Vocabulary, where) -> RulesetPlan:
+    here = {units[r].produces for r in rule_ids}
+    consumed = set().union(*(units[r].reads_here for r in rule_ids)) & here
+    groups = sorted(set().union(*(units[r].groups for r in rule_ids)))
+    props: dict[str, FactProps] = {}
+    kinds: dict[str, str] = {}
+    codes_read: set[str] = set()
+    # (durable rule name, [(kind, key, chain)], Action)
+    entries: list[tuple[str, list, Action]] = []
+    for rid in rule_ids:
+        for name, patterns, action in units[rid].chains:
+            entries.append((name, patterns, Action(**{**action.__dict__,
+                                                       "assert_code": action.code in consumed})))
+    for g in groups:
+        fact, lit, alts = group_alts[g]
+        for a, chain in enumerate(alts):
+            entries.append((f"~{g}#{a}", [("f", fact, list(chain))],
+                            Action("", 0, None, False, (lit,), (0,), False, group=g)))
+    needs = set()
+    for _name, patterns, _action in entries:
+        for kind, key, chain in patterns:
+            if kind == "c":
+                codes_read.add(key)
+                if key not in here:
+                    needs.add(key)
+            elif kind == "f":
+                fdef = vocab.facts[key]
+                kinds[key] = fdef.kind
+                p = props.setdefault(key, FactProps())
+                for t in chain:
+                    if t.prop.startswith("x"):
+                        p.members.add(int(t.prop[1:]))
+                    elif t.prop in ("lo", "hi"):
+                        p.ranged = True
+    buckets = {code: i // BUCKET_SIZE for i, code in enumerate(sorted(codes_read | here))}
+
+    # the chains as durable will see them, then spread patterns that would share one path
+    tree = AlphaTree()
+    built: list[tuple[str, list[list[Test]], Action]] = []
+    for name, patterns, action in entries:
+        chains = []
+        for kind, key, chain in patterns:
+            if kind == "c":
+                head = [Test("t", EQ, "c"), Test("h", EQ, buckets[key]), Test("c", EQ, key)]
+            elif kind == "x":
+                head = [Test("t", EQ, "x"), Test("i", EQ, key)]
+            else:
+                head = [Test("t", EQ, "f"), Test("n", EQ, key)]
+            chains.append(head + _canonical(chain))
+        built.append((name, chains, action))
+    users: dict[tuple, int] = defaultdict(int)
+    for name, chains, action in built:
+        for chain in chains:
+            n = users[tuple(t.key() for t in chain)]
+            users[tuple(t.key() for t in chain)] += 1
+            if n >= L.BETA_LIST.allowed:          # spread: an always-true test per 192 users
+                chain.append(Test("t", NEQ, f"~{n // L.BETA_LIST.allowed}"))
+            tree.add(chain, action.rule or f"group {action.group}")
+    definition = {}
+    actions = {}
+    for name, chains, action in built:
+        definition[name] = {"all": [{f"a{j}": {"$and": [t.json() for t in chain]}}
+                                    for j, chain in enumerate(chains)], "dist": 0}
+        actions[name] = action
+    definition[END] = {"pri": END_PRI, "all": [{"m": {"t": END}}]}
+    tree.add([Test("t", EQ, END)], END)
+
+    usage = _check(tree, definition, actions, props, kinds, rule_ids, vocab, where)
+    return RulesetPlan(stratum_index, index, rule_ids, definition, actions, props, kinds,
+                       {k: domains[k] for k in props if k in domains}, buckets, sorted(needs),
+                       usage)
+
+
+def _canonical(chain: list[Test]) -> list[Test]:
+    """One order for the tests of a pattern, so that equal tests are shared: known-ness, then
+    ranges, then the member tests under their group node."""
+    seen, out = set(), []
+    ks = [t for t in chain if t.prop == "k" and t.op == EQ]
+    ranges = sorted((t for t in chain if t.prop in ("lo", "hi")), key=Test.key)
+    members = sorted(((int(t.prop[1:]), t.value) for t in chain if t.prop.startswith("x")))
+    rest = sorted((t for t in chain if t.prop not in ("k", "lo", "hi") and not t.prop.startswith("x")),
+                  key=Test.key)
+    for t in ks + ranges + rest + (_member_chain(members) if members else []):
+        if t.key() not in seen:
+            seen.add(t.key())
+            out.append(t)
+    return out
+
+
+def _check(tree: AlphaTree, definition: dict, actions: dict, props: dict, kinds: dict,
+           rule_ids: list[str], vocab: Vocabulary, where) -> dict[str, tuple]:
+    """Check every modelled limit of one ruleset; return how much of each is used, and where."""
+    usage: dict[str, tuple] = {}
+
+    def blame(users) -> str:
+        return next((u for u in users if u in rule_ids), rule_ids[0] if rule_ids else "")
+
+    if len(definition) > L.ACTIONS.allowed:
+        raise where(rule_ids[-1], f"a ruleset of {len(definition)} engine rules; the engine "
+                    f"allows {L.ACTIONS.allowed}", "split the knowledge base")
+    usage["actions"] = (len(definition), "")
+    usage["session_size"] = (sum(len(d["all"]) for d in definition.values()), "")
+    children = (0, "", None)
+    beta = (0, "", None)
+    for node, path in tree.nodes():
+        if len(node.children) > children[0]:
+            children = (len(node.children), _describe(path), node)
+        if node.beta > beta[0]:
+            beta = (node.beta, _describe(path), node)
+    for key, (amount, what, node), limit in (("children", children, L.CHILDREN),
+                                             ("beta_list", beta, L.BETA_LIST)):
+        usage[key] = (amount, what)
+        if amount > limit.allowed:
+            users = [u for c in node.children.values() for u in c.users] if key == "children" \
+                else node.users
+            raise where(blame(users), f"{amount} engine tests under one node ({what}); the "
+                        f"engine allows {limit.allowed} ({limit.source}: {limit.engine})",
+                        "derive the shared test once as a conclusion and test that instead")
+    peak, path = tree.stack_peak()
+    usage["stack"] = (peak, _describe(path))
+    if peak > L.STACK.allowed:
+        # blame the rule whose test is the first past the limit, at the widest node on the path
+        node, widest = tree.root, (tree.passing_bound(tree.root), tree.root)
+        for t in path:
+            node = node.children[t.key()]
+            widest = max(widest, (tree.passing_bound(node), node), key=lambda w: w[0])
+        kids = list(widest[1].children.values())
+        culprit = kids[max(0, min(len(kids) - 1, len(kids) - (peak - L.STACK.allowed)))]
+        users = [u for u in _users_below(culprit) if u in rule_ids] or rule_ids
+        raise where(users[0], f"{peak} engine tests on '{_describe(path)}' can hold at once for "
+                    f"one fact (rule '{users[0]}' adds number {L.STACK.allowed + 1}); the engine "
+                    f"allows {L.STACK.allowed} (durable-rules fails past {L.STACK.engine}, "
+                    f"{L.STACK.source})",
+                    "test fewer different values of this fact, or derive the shared test once "
+                    "as a conclusion and test that")
+    worst_props = (0, "")
+    for name, p in props.items():
+        count = 5 + len(p.members) + (2 if p.ranged else 0)
+        if count > worst_props[0]:
+            worst_props = (count, name)
+    usage["properties"] = worst_props
+    if worst_props[0] > L.PROPERTIES.allowed:
+        raise where(rule_ids[0], f"facts of '{worst_props[1]}' would need {worst_props[0]} "
+                    f"properties; the engine allows {L.PROPERTIES.allowed}",
+                    "test fewer of its values")
+    usage["patterns"] = max(((len(d["all"]), name.split("#")[0]) for name, d in definition.items()),
+                            default=(0, ""))
+    usage["next_list"] = (0, "")
+    return usage
+
+
+def _users_below(node) -> list:
+    out, stack = [], [node]
+    while stack:
+        n = stack.pop(0)
+        out.extend(n.users)
+        stack.extend(n.children.values())
+    return out
+
+
+def _describe(path: tuple) -> str:
+    """Name the fact or conclusion a path of tests is about."""
+    props = {t.prop: t.value for t in path if t.op == EQ}
+    if props.get("t") == "f" and "n" in props:
+        return str(props["n"])
+    if props.get("t") == "c":
+        return f"conclusion {props['c']}" if "c" in props else "conclusion names"
+    if props.get("t") == "x":
+        return "disjunctive tests"
+    if props.get("t") == "f":
+        return "fact names"
+    return "fact types"
