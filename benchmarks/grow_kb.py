@@ -5,7 +5,7 @@
     python benchmarks/grow_kb.py 4 /tmp/kb-x4 --rules path/to/rules
 
 Copy 1 is rules/ unchanged; copies 2..N are every rule file again under `x<k>/`, with every
-identifier the file defines (unit, rules, conclusions, parameters) renamed `x<k>.<id>`, and every
+identifier the file defines (unit, rules, conclusions, parameters, groups) renamed `x<k>.<id>`, and every
 reference to such an identifier renamed with it (a prefix keeps the ids of one copy in the same
 order as the originals). The copies read the same incident facts as the
 original and reach the same conclusions under their own names, so an incident's assessment on the
@@ -32,6 +32,8 @@ from engine.yamlio import load_yaml  # noqa: E402
 
 # values under these keys are prose or facts, never identifiers
 _TEXT_KEYS = {"quote", "label", "title", "note", "fact", "question", "guidance", "url", "name"}
+# values that select identifiers by their beginning (a group's members)
+_PREFIX_KEYS = {"id_prefix"}
 
 
 class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):     # libyaml when available
@@ -44,9 +46,11 @@ def defined_ids(data: dict) -> set[str]:
     unit = data.get("unit")
     if isinstance(unit, dict) and "id" in unit:
         ids.add(unit["id"])
-    for key, field in (("rules", "id"), ("conclusions", "code"), ("parameters", "id")):
-        for item in data.get(key, []) or []:
-            ids.add(item[field])
+    for key, items in data.items():            # rules, conclusions, parameters, groups, ...
+        if isinstance(items, list):
+            for item in items:
+                if isinstance(item, dict):
+                    ids.update(item[f] for f in ("id", "code") if isinstance(item.get(f), str))
     return ids
 
 
@@ -55,7 +59,7 @@ def rename(value: Any, ids: set[str], prefix: str, key: str = "") -> Any:
         return {k: rename(v, ids, prefix, k) for k, v in value.items()}
     if isinstance(value, list):
         return [rename(v, ids, prefix, key) for v in value]
-    if isinstance(value, str) and key not in _TEXT_KEYS and value in ids:
+    if isinstance(value, str) and key not in _TEXT_KEYS and (value in ids or key in _PREFIX_KEYS):
         return prefix + value
     return value
 
