@@ -25,6 +25,7 @@ class CoverageReport:
     examples: list[dict] = field(default_factory=list)
     provisions: list[dict] = field(default_factory=list)
     rules: list[dict] = field(default_factory=list)
+    parameters: list[dict] = field(default_factory=list)
     unverified: list[dict] = field(default_factory=list)
     sources: dict[str, int] = field(default_factory=dict)     # fixtures per kind of source
     failing_fixtures: list[str] = field(default_factory=list)
@@ -32,6 +33,7 @@ class CoverageReport:
 
     def as_dict(self) -> dict:
         return {"examples": self.examples, "provisions": self.provisions, "rules": self.rules,
+                "parameters": self.parameters,
                 "unverified": self.unverified, "failing_fixtures": self.failing_fixtures,
                 "problems": self.problems, "sources": dict(sorted(self.sources.items())),
                 "summary": self.summary()}
@@ -45,6 +47,8 @@ class CoverageReport:
             "rule_versions": len(self.rules),
             "rule_versions_firing": sum(1 for r in self.rules if r["fires"]),
             "rule_versions_non_firing": sum(1 for r in self.rules if r["relevant_not_firing"]),
+            "parameter_versions": len(self.parameters),
+            "parameter_versions_exercised": sum(1 for p in self.parameters if p["exercised"]),
             "unverified_citations": len(self.unverified),
             "fixtures_failing": len(self.failing_fixtures),
             "problems": len(self.problems),
@@ -172,6 +176,105 @@ def coverage(kb: KB, fixtures: list[Fixture], results: list[Result]) -> Coverage
         rep.provisions.append({"key": key, "statuses": sorted(e["statuses"]),
                                "rules": sorted(e["rules"]), "fixtures": sorted(e["fixtures"])})
     rep.unverified.sort(key=lambda u: (u["file"], u["line"] or 0, u["rule"]))
+    _parameter_versions(kb, results, fires, quiet, rep)
     for fid in rep.failing_fixtures:
         rep.problems.append(f"fixture {fid} fails: coverage through it is not trustworthy")
     return rep
+
+
+def _parameter_versions(kb: KB, results: list[Result], fires: dict[str, set[str]],
+                        quiet: dict[str, set[str]], rep: CoverageReport) -> None:
+    """Each parameter version must be exercised by a fixture assessed while it is in force: where
+    a rule compares a fact with it, on both sides (the test holds in one fixture and fails in
+    another, each relevant to the rule); where a rule only uses it (days, lists, texts), in a
+    fixture where that rule fires."""
+    import datetime as _dt
+
+    from .facts import incident_facts
+    from .literal import F, T, evaluate
+    vocab = vocabulary()
+    facts_of: dict[str, object] = {}
+    day_of = {res.fixture.id: _dt.date.fromisoformat(res.assessment["as_of"])
+              for res in results if res.assessment}
+    by_id = {res.fixture.id: res for res in results if res.assessment}
+
+    def facts(fid: str):
+        if fid not in facts_of:
+            facts_of[fid] = incident_facts(by_id[fid].fixture.incident)
+        return facts_of[fid]
+
+    for pid in sorted(kb.parameters):
+        p = kb.parameters[pid]
+        for i, pv in enumerate(p.versions):
+            entry = {"param": pid, "version": i + 1, "ref": f"{pid}#{i + 1}",
+                     "valid_from": pv.valid_from.isoformat(),
+                     "valid_to": pv.valid_to.isoformat() if pv.valid_to else None,
+                     "file": p.file, "line": pv.line, "compared_by": [], "used_by": [],
+                     "holds": [], "fails": [], "fires": [], "exercised": False}
+            holds: set[str] = set()
+            fails: set[str] = set()
+            fired: set[str] = set()
+
+            def in_force(fid: str, _pv=pv) -> bool:
+                day = day_of.get(fid)
+                return day is not None and _pv.valid_from <= day and (
+                    _pv.valid_to is None or day <= _pv.valid_to)
+
+            for rule in sorted(kb.rules.values(), key=lambda r: r.id):
+                for v in rule.versions:
+                    if pid not in _param_refs([v.when, v.then]):
+                        continue
+                    if v.valid_to and v.valid_to < pv.valid_from or \
+                            pv.valid_to and pv.valid_to < v.valid_from:
+                        continue
+                    used_at: set[tuple] = set()
+
+                    def lookup(qid, path, _used=used_at, _pid=pid, _value=pv.value):
+                        if qid == _pid:
+                            _used.add(path)
+                            return _value
+                        q = kb.parameters[qid].versions
+                        return q[-1].value
+
+                    def err(path, message, hint=None):
+                        return ValueError(message)
+                    tree = normalise(v.when, v.when_path, vocab, lookup, err)
+                    # the fact tests whose operand is this parameter: looked up at (test, op, "param")
+                    lits = [lit for lit in literals(tree) if lit.kind == "fact" and any(
+                        len(u) == len(lit.path) + 2 and u[:len(lit.path)] == lit.path for u in used_at)]
+                    if lits:
+                        entry["compared_by"].append(v.ref)
+                        relevant = (fires.get(v.ref, set()) | quiet.get(v.ref, set()))
+                        for fid in sorted(relevant):
+                            if not in_force(fid):
+                                continue
+                            values = {evaluate(lit, facts(fid)).value for lit in lits}
+                            if values == {T}:
+                                holds.add(fid)
+                            elif F in values:
+                                fails.add(fid)
+                    else:
+                        entry["used_by"].append(v.ref)
+                        fired |= {f for f in fires.get(v.ref, set()) if in_force(f)}
+            entry["holds"], entry["fails"], entry["fires"] = sorted(holds), sorted(fails), sorted(fired)
+            where = f"{p.file}:{pv.line}"
+            if entry["compared_by"]:
+                entry["exercised"] = bool(holds and fails)
+                if not holds:
+                    rep.problems.append(f"{where}: parameter {entry['ref']} ({pv.valid_from}..): no "
+                                        f"fixture in force then where the test against it holds "
+                                        f"({', '.join(entry['compared_by'])})")
+                if not fails:
+                    rep.problems.append(f"{where}: parameter {entry['ref']} ({pv.valid_from}..): no "
+                                        f"fixture in force then where the test against it fails "
+                                        f"({', '.join(entry['compared_by'])})")
+            elif entry["used_by"]:
+                entry["exercised"] = bool(fired)
+                if not fired:
+                    rep.problems.append(f"{where}: parameter {entry['ref']} ({pv.valid_from}..): no "
+                                        f"fixture in force then where a rule using it fires "
+                                        f"({', '.join(entry['used_by'])})")
+            else:
+                entry["exercised"] = True      # read by no rule in force with it: nothing to test
+            rep.parameters.append(entry)
+

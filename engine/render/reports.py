@@ -24,6 +24,14 @@ def coverage_text(rep: dict, kb_label: str, n_fixtures: int, lang: str) -> str:
     for r in rep["rules"]:
         out.append(f"  {r['ref']:<48} {msg(lang, 'cov.fires')} {len(r['fires']):>3}  "
                    f"{msg(lang, 'cov.quiet')} {len(r['relevant_not_firing']):>3}")
+    if "parameters" in rep:
+        out += ["", "■ " + msg(lang, "cov.params", total=s["parameter_versions"],
+                                exercised=s["parameter_versions_exercised"])]
+        for p in rep["parameters"]:
+            sides = (f"{msg(lang, 'cov.holds')} {len(p['holds']):>3}  {msg(lang, 'cov.fails')} "
+                     f"{len(p['fails']):>3}" if p["compared_by"] else
+                     f"{msg(lang, 'cov.fires')} {len(p['fires']):>3}")
+            out.append(f"  {p['ref']:<48} {p['valid_from']}..{p['valid_to'] or '':<10}  {sides}")
     out += ["", "■ " + msg(lang, "cov.unverified", n=s["unverified_citations"])]
     for u in rep["unverified"]:
         out.append(f"  {u['file']}:{u['line']}  {u['key']}  ({u['rule']})")
