@@ -262,3 +262,38 @@ def test_no_article_numbers_in_python():
         src = path.read_text(encoding="utf-8")
         assert not re.search(r"\d+\s*条", src), path
         assert not re.search(r"(?:法|規則|政令)第?[一二三四五六七八九十]+条", src), path
+
+
+# ---- the action plan (issue 9.1: a checklist in order of urgency, dated) -------------------------
+def test_action_plan_is_a_dated_checklist_in_order_of_urgency(assess, sections):
+    import datetime as _dt
+    a = assess("card_leak")
+    out = text.render(a, "ja", sections, only=["measures"], today=_dt.date(2024, 4, 2))
+    plan = _block(out, "講ずべき措置（対応計画）")
+    entries = [ln[2:] for ln in plan.splitlines() if ln.startswith("● ")]
+    steps = [e for e in entries if e.startswith(("☐ ", "☑ "))]
+    assert steps and not any(e.endswith("：該当") for e in steps)
+    assert "未実施" not in plan
+    assert steps.index("☐ 個人情報保護委員会に報告する（速報）") < steps.index("☐ 個人情報保護委員会に確報を提出する")
+    report = plan.split("● ☐ 個人情報保護委員会に報告する（速報）\n")[1].split("\n● ")[0]
+    assert report.startswith("  期限：2024-04-05（金） — あと3日\n")
+    final = plan.split("● ☐ 個人情報保護委員会に確報を提出する\n")[1].split("\n● ")[0]
+    assert final.startswith("  期限：2024-05-30（木） — あと58日\n")
+    # a note on a step follows the step (who counts as 'a responsible person')
+    i = entries.index("☐ 責任ある立場の者に直ちに報告する")
+    assert entries[i + 1].startswith("「責任ある立場の者」の役職は限定されていない")
+
+
+def test_steps_done_are_ticked_and_last(assess, sections):
+    import copy
+    a = copy.deepcopy(assess("card_leak"))
+    for c in a["conclusions"]:
+        if c["code"] == "measures.ppc_report":
+            c["done"] = True
+    plan = _block(text.render(a, "ja", sections, only=["measures"]), "講ずべき措置（対応計画）")
+    steps = [ln[2:] for ln in plan.splitlines() if ln.startswith(("● ☐", "● ☑"))]
+    assert steps[-1] == "☑ 個人情報保護委員会に報告する（速報）（実施済み）"
+    out = text.render(a, "ja", sections, full=False)
+    assert "・実施済み：個人情報保護委員会への報告（速報）" in out
+    dates = _block(out, "期限・目安")
+    assert "速報（知った後、速やかに）：2024-04-03（水）〜2024-04-05（金） — 実施済み" in dates

@@ -231,8 +231,7 @@ def build_view(a: dict, lang: str, sections: list[dict] | None = None, *, full: 
         for sec_id, title in _sections(a, sections, lang):
             members = [c for c in shown if c["section"] == sec_id]
             if any("done" in c for c in members):      # an action plan: in order of urgency
-                members.sort(key=lambda c: (0, c["order"]) if "done" not in c
-                             else (1,) + plan_order(c, concl))
+                members = _plan(members, concl, plan_order)
             if members:
                 blocks.append(Block(title, [_conclusion(c, concl, lang, a, today) for c in members],
                                     id=sec_id))
@@ -252,6 +251,29 @@ def build_view(a: dict, lang: str, sections: list[dict] | None = None, *, full: 
                                                                    names=", ".join(block_names(a, sections))))],
                             id="more"))
     return View(msg(lang, "title"), _header(a, lang, today), blocks)
+
+
+def _plan(members: list[dict], concl: dict, plan_order) -> list[dict]:
+    """An action plan: what frames it first (the phases, the measures), then the steps in order of
+    urgency, each followed by the notes that rest on it (who counts as 'a responsible person'
+    after the step of reporting to one)."""
+    steps = sorted((c for c in members if "done" in c), key=lambda c: plan_order(c, concl))
+    codes = {c["code"] for c in steps}
+    notes: dict[str, list[dict]] = {}
+    frame = []
+    for c in members:
+        if "done" in c:
+            continue
+        parent = next((k for r in supporting_rules(c) for d in r["derivations"]
+                       for k in d["conclusions"] if k in codes), None)
+        if parent:
+            notes.setdefault(parent, []).append(c)
+        else:
+            frame.append(c)
+    out = frame
+    for c in steps:
+        out += [c] + notes.get(c["code"], [])
+    return out
 
 
 def _none(lang: str) -> list[Line]:
@@ -312,10 +334,14 @@ def _conclusion(c: dict, concl: dict, lang: str, a: dict, today: _dt.date | None
     support = supporting_rules(c)
     if step and not c["done"]:
         due = step_due(c, concl)
+        target = concl.get(c.get("due_with") or "")
         if due:
             rel = relative_deadline(due, today, lang)
             kids.append(Line("field", day(due, lang) + (f" — {rel}" if rel else ""),
                              label=msg(lang, "f.due")))
+        elif target and target["status"] == "needs_review":      # 'promptly': a judgment
+            kids.append(Line("field", text_of(target["label"], lang)
+                             + paren(msg(lang, "s.timing_review"), lang), label=msg(lang, "f.due")))
     if c.get("since"):
         kids.append(Line("field", msg(lang, "f.since_text", date=day(c["since"], lang)),
                          label=msg(lang, "f.since")))
@@ -345,7 +371,7 @@ def _conclusion(c: dict, concl: dict, lang: str, a: dict, today: _dt.date | None
         kids.append(Line("field", label=msg(lang, "f.facts"), children=[
             Line("item", f"{fact_label(n, lang)}{colon(lang)}{fact_value(n, v, lang)}")
             for n, v in facts.items()]))
-    if rests:
+    if rests and not step:      # a step's premise is the incident itself: said once, above
         kids.append(Line("field", join((text_of(concl[r]["label"], lang) if r in concl else r
                                         for r in unique(rests)), lang),
                          label=msg(lang, "f.rests_on")))
