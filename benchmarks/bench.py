@@ -1,71 +1,115 @@
 #!/usr/bin/env python3
 """appi-kb benchmark: prints figures, asserts nothing (see benchmarks/README.md).
 
-    python benchmarks/bench.py [--runs 5] [--seconds 1.0] [--no-cli]
+    python benchmarks/bench.py [--runs 7] [--incidents 1000] [--factors 1,2,4,8] [--skip ...]
 
-(a) load + validate the KB, compile it for two dates, register the durable rulesets;
-(b) assessments per second in one process, over the fixtures' incidents (fixtures/**/*.yaml, each
-    with its as_of; while there are none, over benchmarks/incidents/);
-(c) wall time of one `appi-kb assess` cold start in a subprocess;
-(d) peak memory of this process and of the CLI subprocess;
-(e) the size of what was measured: rules, versions, strata, durable rules.
-Medians of --runs repetitions; no figure here is a pass/fail threshold.
+From one run, side by side (issue 6.7):
+(1) cold start: one `appi-kb assess` in a fresh process (KB cache warm, empty, off) against
+    `python -c pass`, wall and CPU time, and the ratio;
+(2) warm: CPU ms per assessment over the fixtures, durable-rules against the reference evaluator,
+    with the part spent evaluating rules, and the cost of rendering JSON and text;
+(3) the knowledge base x1, x2, x4, x8 (benchmarks/grow_kb.py): load + validate, compile,
+    register, assess, and whether every fixture still passes;
+(4) N generated incidents (benchmarks/make_incidents.py) through `appi-kb assess DIR`, with
+    1 and 2 worker processes;
+(5) memory, (6) the size of what was measured.
+The header and the footer say how busy the machine was: figures taken while other work runs
+are noisy, and CPU time suffers less from that than wall time.
 """
 from __future__ import annotations
 
 import argparse
 import datetime as _dt
+import hashlib
+import os
 import platform
 import resource
 import shlex
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
-from importlib import metadata
 from pathlib import Path
 from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:        # run from a checkout without installing: import the engine here
-    sys.path.insert(0, str(ROOT))
+for p in (ROOT, ROOT / "benchmarks"):
+    if str(p) not in sys.path:       # run from a checkout without installing
+        sys.path.insert(0, str(p))
 
-from engine.assess import Engine, load_incident  # noqa: E402
+from engine.assess import Engine  # noqa: E402
 from engine.compile import compile_kb  # noqa: E402
 from engine.errors import InputError  # noqa: E402
 from engine.facts import incident_facts  # noqa: E402
-from engine.fixtures import fixture_files, load_fixture  # noqa: E402
+from engine.fixtures import fixture_files, load_fixture, run_fixture  # noqa: E402
+from engine.kbcache import library_versions  # noqa: E402
 from engine.kbload import load_kb  # noqa: E402
 from engine.paths import FIXTURES_DIR, RULES_DIR  # noqa: E402
+from engine.render import render  # noqa: E402
 
-INCIDENTS_DIR = ROOT / "benchmarks" / "incidents"
-CLI_INCIDENT = INCIDENTS_DIR / "card-leak.yaml"
-OLD_DATE = _dt.date(2023, 6, 1)       # before the 2024-04-01 amendment: other rule versions
-
-
-def line(label: str, value: str, note: str = "") -> None:
-    print(f"  {label:<46} {value:>14}" + (f"   {note}" if note else ""))
+CLI_INCIDENT = ROOT / "benchmarks" / "incidents" / "card-leak.yaml"
+SECTIONS = ("cold", "warm", "scale", "batch")
 
 
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:.1f} ms"
+# ---- printing ---------------------------------------------------------------------------------
+def line(label: str, value: str = "", note: str = "") -> None:
+    print(f"  {label:<44} {value:>16}" + (f"   {note}" if note else ""))
 
 
-def timed(fn: Callable[[], object], runs: int) -> tuple[float, float]:
-    """(first run, median of the runs after it) in seconds: the first pays for cold caches."""
-    times = []
-    for _ in range(runs + 1):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return times[0], statistics.median(times[1:])
+def row(label: str, cells: list[str], width: int = 12) -> None:
+    print(f"  {label:<30}" + "".join(f"{c:>{width}}" for c in cells))
 
 
-def version_of(dist: str) -> str:
+def ms(seconds: float | None) -> str:
+    return "n/a" if seconds is None else f"{seconds * 1000:.1f} ms"
+
+
+# ---- how busy the machine is --------------------------------------------------------------------
+def _cpu_count() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def _busy_jiffies() -> tuple[int, int] | None:
+    """(busy, total) jiffies of all CPUs since boot (Linux), else None."""
     try:
-        return metadata.version(dist)
-    except metadata.PackageNotFoundError:
-        return "not installed"
+        with open("/proc/stat", encoding="ascii") as fh:
+            fields = [int(x) for x in fh.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return sum(fields) - idle, sum(fields)
+
+
+def _own_cpu() -> float:
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+class Load:
+    """How much CPU everything else used while we measured: the noise in these figures."""
+
+    def __init__(self) -> None:
+        self.start = (_busy_jiffies(), _own_cpu(), time.monotonic())
+
+    def others(self) -> str:
+        (j0, c0, t0), j1 = self.start, _busy_jiffies()
+        if j0 is None or j1 is None:
+            return "n/a (no /proc/stat)"
+        hz = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+        elapsed = time.monotonic() - t0
+        busy = (j1[0] - j0[0]) / hz - (_own_cpu() - c0)
+        share = max(0.0, busy) / (elapsed * _cpu_count())
+        return f"{share:.0%} of {_cpu_count()} CPUs used by other processes over {elapsed:.0f} s"
+
+
+def loadavg() -> str:
+    try:
+        return " / ".join(f"{x:.2f}" for x in os.getloadavg()) + " (1 / 5 / 15 min)"
+    except OSError:
+        return "n/a"
 
 
 def git_head() -> str:
@@ -79,203 +123,317 @@ def git_head() -> str:
         return "unknown"
 
 
-def header() -> None:
+def header() -> Load:
     print("appi-kb benchmark")
     line("command", shlex.join([Path(sys.executable).name] + sys.argv))
     line("python", platform.python_version(), sys.executable)
-    line("durable-rules", version_of("durable_rules"))
+    versions = library_versions()
+    line("durable-rules / holidays", f"{versions['durable_rules']} / {versions['holidays']}")
     line("platform", platform.platform())
     line("processor", platform.processor() or platform.machine(), f"{_cpu_count()} CPUs")
     line("checkout", git_head())
+    line("load average at start", loadavg())
+    probe = Load()
+    time.sleep(1.0)
+    line("before measuring (1 s idle)", "", probe.others())
     print()
+    return Load()
 
 
-def _cpu_count() -> int:
-    import os
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+# ---- running the command ----------------------------------------------------------------------
+def cli_argv() -> list[str]:
+    script = Path(sys.executable).parent / "appi-kb"         # this environment's console script
+    return [str(script)] if script.exists() else [sys.executable, str(ROOT / "cli.py")]
 
 
-# ---- (a) load, validate, compile, register --------------------------------------------------------
-
-def bench_load(runs: int):
-    print("(a) knowledge base: load + validate, compile, register")
-    first, median = timed(lambda: load_kb(RULES_DIR), runs)
-    line("load_kb (YAML + schema + semantic checks)", ms(median), f"first run {ms(first)}")
-    kb = load_kb(RULES_DIR)
-    today = _dt.date.today()
-    for day in (today, OLD_DATE):
-        first, median = timed(lambda d=day: compile_kb(kb, d), runs)
-        line(f"compile_kb for {day}", ms(median), f"first run {ms(first)}")
-    for day in (today, OLD_DATE):
-        first, median = timed(lambda d=day: Engine(kb).compiled(d), runs)
-        line(f"compile + register rulesets for {day}", ms(median),
-             f"first run {ms(first)} (Engine().compiled)")
-    print()
-    return kb
+def timed_run(argv: list[str], env: dict | None = None, **kw) -> tuple[float, float, subprocess.CompletedProcess]:
+    """(wall s, CPU s of the child, result)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    result = subprocess.run(argv, capture_output=True, env=env, cwd=ROOT, timeout=3600, **kw)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, result
 
 
-# ---- (b) assessments per second -------------------------------------------------------------------
-
-def workload() -> tuple[str, list[tuple[str, object, _dt.date | None]]]:
-    """(where from, [(name, incident doc, as_of)]): the fixtures' incidents, else our own."""
-    items = []
-    paths = fixture_files([FIXTURES_DIR]) if FIXTURES_DIR.is_dir() else []
-    if paths:
-        for path in paths:
-            try:
-                fx = load_fixture(path)
-            except InputError as exc:
-                print(f"  note: skipping fixture that does not load: {exc}")
-                continue
-            items.append((fx.id, fx.incident, fx.as_of))
-        if items:
-            return f"{len(items)} fixtures in {FIXTURES_DIR}", items
-    for path in sorted(INCIDENTS_DIR.glob("*.yaml")):
-        items.append((path.stem, load_incident(path), None))
-    return f"{len(items)} incidents in {INCIDENTS_DIR} (no fixtures yet)", items
-
-
-def bench_throughput(kb, runs: int, seconds: float) -> None:
-    print("(b) assessments per second, one process")
-    source, items = workload()
-    line("workload", source)
-    engine = Engine(kb)
-    usable = []
-    for name, doc, as_of in items:            # also compiles every date the workload needs
-        try:
-            engine.assess(doc, as_of)
-            usable.append((doc, as_of))
-        except InputError as exc:
-            print(f"  note: {name} does not assess and is left out: {exc}")
-    if not usable:
-        line("assessments per second", "n/a", "nothing to assess")
-        print()
+# ---- (1) cold start ---------------------------------------------------------------------------
+def bench_cold(runs: int, cache_root: Path) -> None:
+    print("(1) cold start: one `appi-kb assess … --format json` in a fresh process")
+    assess = cli_argv() + ["assess", str(CLI_INCIDENT), "--format", "json"]
+    line("command", "", shlex.join(assess))
+    base_env = dict(os.environ)
+    base_env.pop("APPI_KB_NO_CACHE", None)
+    warm_env = dict(base_env, APPI_KB_CACHE_DIR=str(cache_root / "warm"))
+    off_env = dict(base_env, APPI_KB_NO_CACHE="1")
+    first = timed_run(assess, warm_env)[2]              # fills the warm cache
+    if first.returncode != 0:
+        print(f"  failed: {first.stderr.decode()[-500:]}\n")
         return
-    dates = {engine.choose_as_of(incident_facts(doc), as_of)[0] for doc, as_of in usable}
-    rule_sets = {compile_kb(kb, day).key for day in dates}
-    line("assessment dates / compiled rule sets", f"{len(dates)} / {len(rule_sets)}",
-         "each set of rule versions is compiled once, before timing")
-    rates = []
-    for _ in range(runs):
-        count, start = 0, time.perf_counter()
-        while True:
-            for doc, as_of in usable:
-                engine.assess(doc, as_of)
-            count += len(usable)
-            elapsed = time.perf_counter() - start
-            if elapsed >= seconds:
-                break
-        rates.append(count / elapsed)
-    rate = statistics.median(rates)
-    line("assessments per second", f"{rate:,.0f} /s",
-         f"median of {runs} rounds of >= {seconds:g} s; {1000 / rate:.2f} ms each; "
-         f"min {min(rates):,.0f}, max {max(rates):,.0f}")
-    print()
-
-
-# ---- (c) CLI cold start ---------------------------------------------------------------------------
-
-def cli_command(override: str | None) -> tuple[list[str] | None, str]:
-    if override:
-        return shlex.split(override), "--cli-command"
-    cli = ROOT / "cli.py"
-    if not cli.exists():
-        return None, f"{cli} does not exist yet"
-    script = Path(sys.executable).parent / "appi-kb"        # this environment's console script
-    if script.exists():
-        return [str(script)], "appi-kb console script"
-    return [sys.executable, str(cli)], "python cli.py"
-
-
-def bench_cli(runs: int, override: str | None) -> None:
-    print("(c) one `appi-kb assess` from a cold start (subprocess, wall time)")
-    command, how = cli_command(override)
-    if command is None:
-        print(f"  skipped: {how}")
-        print()
-        return
-    argv = command + ["assess", str(CLI_INCIDENT), "--format", "json"]
-    line("command", how, shlex.join(argv))
-    baseline = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "pass"], check=True)
-        baseline.append(time.perf_counter() - start)
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        result = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, timeout=120)
-        times.append(time.perf_counter() - start)
-        if result.returncode != 0:
-            print(f"  note: exit code {result.returncode}; stderr: {result.stderr.strip()[-500:]}")
-            print()
-            return
-    line("appi-kb assess, cold start", ms(statistics.median(times)),
-         f"median of {runs}; min {ms(min(times))}, max {ms(max(times))}")
-    line("of which: bare interpreter start", ms(statistics.median(baseline)), "python -c pass")
-    # A child forked from this (large) process starts with our memory counted in its ru_maxrss,
-    # so the CLI is measured from a small launcher that does nothing else.
+    modes = {"python -c pass": ([sys.executable, "-c", "pass"], lambda i: base_env),
+             "appi-kb assess, KB cache warm": (assess, lambda i: warm_env),
+             "appi-kb assess, KB cache empty": (
+                 assess, lambda i: dict(base_env, APPI_KB_CACHE_DIR=str(cache_root / f"empty{i}"))),
+             "appi-kb assess, KB cache off": (assess, lambda i: off_env)}
+    walls: dict[str, list[float]] = {m: [] for m in modes}
+    cpus: dict[str, list[float]] = {m: [] for m in modes}
+    outputs = set()
+    for i in range(runs):                 # interleaved, so that a change of load hits all alike
+        for mode, (argv, env) in modes.items():
+            wall, cpu, result = timed_run(argv, env(i))
+            walls[mode].append(wall)
+            cpus[mode].append(cpu)
+            if argv is assess:
+                outputs.add(hashlib.sha256(result.stdout).hexdigest())
+    base_w = statistics.median(walls["python -c pass"])
+    base_c = statistics.median(cpus["python -c pass"])
+    row("", ["wall", "×pass", "CPU", "×pass"])
+    for mode in modes:
+        w, c = statistics.median(walls[mode]), statistics.median(cpus[mode])
+        row(mode, [ms(w), f"{w / base_w:.1f}×", ms(c), f"{c / base_c:.1f}×"])
+    line("same output with the cache warm, empty and off", "yes" if len(outputs) == 1 else
+         f"NO ({len(outputs)} different)")
+    line("", "", f"medians of {runs} interleaved runs; target: warm ≤ 12× python -c pass")
     launcher = ("import resource, subprocess, sys; "
                 "subprocess.run(sys.argv[1:], capture_output=True, check=True); "
                 "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
-    probe = subprocess.run([sys.executable, "-c", launcher, *argv], capture_output=True, text=True,
-                           cwd=ROOT, timeout=120, check=True)
-    line("peak memory of the CLI process", f"{int(probe.stdout) / 1024:.1f} MiB",
-         "ru_maxrss, measured from a small launcher process")
+    probe = subprocess.run([sys.executable, "-c", launcher, *assess], capture_output=True,
+                           text=True, cwd=ROOT, timeout=300, env=warm_env)
+    if probe.returncode == 0:
+        line("peak memory of the CLI process (cache warm)", f"{int(probe.stdout) / 1024:.1f} MiB")
     print()
 
 
-# ---- (d) memory, (e) size -------------------------------------------------------------------------
+# ---- (2) warm assessment ----------------------------------------------------------------------
+def fixtures() -> list:
+    out = []
+    for path in fixture_files([FIXTURES_DIR]) if FIXTURES_DIR.is_dir() else []:
+        try:
+            out.append(load_fixture(path))
+        except InputError:
+            continue
+    return out
 
+
+def make_engine(kb, backend: str) -> Engine | None:
+    try:
+        return Engine(kb, backend=backend)
+    except (TypeError, ValueError):             # no such back end in this checkout
+        return Engine(kb) if backend == "durable" else None
+
+
+class EvalTimer:
+    """CPU time spent inside the back end's rule evaluation (durable sessions, or the reference
+    evaluator), measured by wrapping each compiled rule set's `evaluate`."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.spent = 0.0
+        for _ckb, runner in list(engine._compiled.values()):
+            for target in (runner if isinstance(runner, list) else [runner]):
+                self._wrap(target)
+
+    def _wrap(self, target) -> None:
+        inner = target.evaluate
+
+        def evaluate(*args, **kwargs):
+            start = time.process_time()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                self.spent += time.process_time() - start
+        target.evaluate = evaluate
+
+
+def bench_warm(kb, fxs: list, runs: int) -> None:
+    print(f"(2) warm: CPU time per assessment, mean over {len(fxs)} fixtures (one process, "
+          "every rule set compiled first)")
+    engines = {b: make_engine(kb, b) for b in ("durable", "reference")}
+    results: dict[str, dict[str, float | None]] = {}
+    docs = [(fx.incident, fx.as_of) for fx in fxs]
+    timers = {}
+    reference_same = None
+    for name, engine in engines.items():
+        if engine is None:
+            results[name] = {"total": None, "eval": None}
+            continue
+        usable = []
+        for doc, as_of in docs:                  # compiles every rule set needed, before timing
+            try:
+                engine.assess(doc, as_of)
+                usable.append((doc, as_of))
+            except InputError:
+                continue
+        docs = usable
+        timers[name] = EvalTimer(engine)
+    for name in engines:
+        if engines[name] is None:
+            continue
+        totals, evals = [], []
+        for _ in range(runs):
+            timer = timers[name]
+            timer.spent = 0.0
+            start = time.process_time()
+            for doc, as_of in docs:
+                engines[name].assess(doc, as_of)
+            totals.append((time.process_time() - start) / len(docs))
+            evals.append(timer.spent / len(docs))
+        results[name] = {"total": statistics.median(totals), "eval": statistics.median(evals)}
+    if engines["reference"] is not None:
+        reference_same = all(engines["durable"].assess(d, a) == engines["reference"].assess(d, a)
+                             for d, a in docs)
+    row("", ["durable", "reference"], 14)
+    row("assessment (CPU ms, mean)", [ms(results[b]["total"]) for b in engines], 14)
+    row("  of which rule evaluation", [ms(results[b]["eval"]) for b in engines], 14)
+    durable, reference = results["durable"]["eval"], results["reference"]["eval"]
+    if durable and reference:
+        line("rule evaluation, durable / reference", f"{durable / reference:.2f}×")
+    if reference_same is not None:
+        line("same assessments, durable and reference", "yes" if reference_same else "NO")
+    else:
+        line("reference evaluator", "n/a", "Engine(backend='reference') does not exist here")
+    engine = engines["durable"]
+    sample = [engine.assess(d, a) for d, a in docs]
+    sections = [{"id": s.id, "title": s.title}
+                for s in sorted(engine.kb.sections.values(), key=lambda s: s.order)]
+    for fmt in ("json", "text"):
+        start = time.process_time()
+        for a in sample:
+            render(a, fmt, "ja", sections)
+        line(f"render --format {fmt} (CPU, mean)", ms((time.process_time() - start) / len(sample)))
+    line("", "", f"medians of {runs} rounds; targets: ≤ 6 ms per assessment, ≤ 2 ms in durable")
+    print()
+
+
+# ---- (3) the knowledge base ×N ----------------------------------------------------------------
+def bench_scale(factors: list[int], fxs: list, work: Path) -> None:
+    print("(3) the knowledge base ×N (benchmarks/grow_kb.py), rule sets for 2024-06-03")
+    try:
+        from grow_kb import grow
+    except ImportError as exc:
+        line("grow_kb", "n/a", f"benchmarks/grow_kb.py is not here yet ({exc})")
+        print()
+        return
+    day = _dt.date(2024, 6, 3)
+    cols: dict[str, list[str]] = {k: [] for k in (
+        "rules", "load + validate", "compile", "compile + register", "assess (mean)",
+        "fixtures passed")}
+    for n in factors:
+        out = work / f"kb-x{n}"
+        try:
+            grow(n, out)
+            start = time.perf_counter()
+            kb = load_kb(out)
+            cols["load + validate"].append(ms(time.perf_counter() - start))
+            cols["rules"].append(str(len(kb.rules)))
+            start = time.perf_counter()
+            compile_kb(kb, day)
+            cols["compile"].append(ms(time.perf_counter() - start))
+            engine = Engine(kb)
+            start = time.perf_counter()
+            engine.compiled(day)
+            cols["compile + register"].append(ms(time.perf_counter() - start))
+            passed, spent, count = 0, 0.0, 0
+            for fx in fxs:
+                try:
+                    engine.assess(fx.incident, fx.as_of)       # compile its date first
+                    start = time.process_time()
+                    engine.assess(fx.incident, fx.as_of)
+                    spent += time.process_time() - start
+                    count += 1
+                except Exception:                              # noqa: BLE001 -- counted below
+                    pass
+                passed += run_fixture(engine, fx).passed
+            cols["assess (mean)"].append(ms(spent / count) if count else "n/a")
+            cols["fixtures passed"].append(f"{passed}/{len(fxs)}")
+            engine.close()
+        except Exception as exc:                               # noqa: BLE001 -- report, go on
+            for k, v in cols.items():
+                if len(v) < factors.index(n) + 1:
+                    v.append("fails")
+            line(f"×{n}", "fails", f"{type(exc).__name__}: {str(exc)[:160]}")
+        shutil.rmtree(out, ignore_errors=True)
+    row("", [f"×{n}" for n in factors])
+    for k, v in cols.items():
+        row(k, v)
+    line("", "", "wall ms, one run each (assess: CPU ms); target: every fixture passes at ×8")
+    print()
+
+
+# ---- (4) batch ----------------------------------------------------------------------------------
+def bench_batch(count: int, work: Path, cache_root: Path) -> None:
+    print(f"(4) {count:,} generated incidents through `appi-kb assess DIR` (JSON Lines)")
+    from make_incidents import make
+    folder = work / "incidents"
+    make(count, folder)
+    env = dict(os.environ, APPI_KB_CACHE_DIR=str(cache_root / "warm"))
+    env.pop("APPI_KB_NO_CACHE", None)
+    times, digests = {}, {}
+    for jobs in (1, 2):
+        wall, cpu, result = timed_run(cli_argv() + ["assess", str(folder), "--jobs", str(jobs)], env)
+        if result.returncode not in (0, 2):
+            line(f"--jobs {jobs}", "fails", result.stderr.decode()[-300:])
+            print()
+            return
+        bad = result.stdout.count(b'"errors":[')
+        times[jobs] = wall
+        digests[jobs] = hashlib.sha256(result.stdout).hexdigest()
+        line(f"--jobs {jobs}", f"{wall:.1f} s", f"{wall / count * 1000:.1f} ms per incident, "
+             f"CPU {cpu:.1f} s; {count - bad} assessed, {bad} refused")
+    line("2 workers vs 1", f"{times[1] / times[2]:.2f}×", "target ≥ 1.8× on 2 free cores")
+    line("same output with 1 and 2 workers", "yes" if digests[1] == digests[2] else "NO")
+    print()
+
+
+# ---- (5) memory, (6) size ----------------------------------------------------------------------
 def peak_memory_mib() -> float:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss      # KiB on Linux
     if sys.platform == "darwin":
-        peak //= 1024                                              # bytes on macOS
+        peak //= 1024
     return peak / 1024
 
 
-def report_memory(peak_mib: float) -> None:
-    print("(d) peak memory of this process (after (a) and (b))")
-    line("ru_maxrss", f"{peak_mib:.1f} MiB")
-    print()
-
-
 def report_size(kb) -> None:
-    print("(e) size of what was measured")
+    print("(6) size of what was measured")
     versions = sum(len(r.versions) for r in kb.rules.values())
     line("knowledge base", f"{kb.id} {kb.version}", f"rules_sha256 {kb.files_hash[:16]}…")
-    line("rule files", str(len(kb.files) - 1))
-    line("rules / rule versions", f"{len(kb.rules)} / {versions}")
+    line("rule files / rules / rule versions", f"{len(kb.files) - 1} / {len(kb.rules)} / {versions}")
     line("parameters / conclusions", f"{len(kb.parameters)} / {len(kb.conclusions)}")
-    for day in (_dt.date.today(), OLD_DATE):
+    for day in (_dt.date(2024, 6, 3), _dt.date(2023, 6, 1)):
         ckb = compile_kb(kb, day)
-        engine_rules = sum(len(s.definition) for s in ckb.strata)
         line(f"on {day}: rules in force / strata", f"{len(ckb.rules)} / {len(ckb.strata)}")
-        line(f"on {day}: durable rules compiled", str(engine_rules + len(ckb.strata)),
-             f"{engine_rules} (L and U variants per alternative) + 1 sentinel per stratum")
     print()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=5, help="repetitions for each median (5)")
-    parser.add_argument("--seconds", type=float, default=1.0,
-                        help="minimum length of one throughput round (1.0)")
-    parser.add_argument("--no-cli", action="store_true", help="skip the CLI cold-start figure")
-    parser.add_argument("--cli-command", metavar="CMD",
-                        help="the command to time instead of the default (this environment's "
-                             "appi-kb script, else python cli.py), e.g. 'python cli.py'")
+    parser.add_argument("--runs", type=int, default=7, help="repetitions behind each median (7)")
+    parser.add_argument("--incidents", type=int, default=1000,
+                        help="generated incidents for the batch figure (1000)")
+    parser.add_argument("--factors", default="1,2,4,8", help="KB sizes to grow (1,2,4,8)")
+    parser.add_argument("--skip", action="append", default=[], choices=SECTIONS,
+                        help="leave out a section (repeatable)")
     args = parser.parse_args()
-    header()
-    kb = bench_load(args.runs)
-    bench_throughput(kb, args.runs, args.seconds)
-    peak = peak_memory_mib()      # taken before the CLI runs: this process's figure alone
-    if args.no_cli:
-        print("(c) skipped (--no-cli)\n")
-    else:
-        bench_cli(args.runs, args.cli_command)
-    report_memory(peak)
+    load = header()
+    kb = load_kb(RULES_DIR)
+    fxs = fixtures()
+    with tempfile.TemporaryDirectory(prefix="appi-kb-bench-") as tmp:
+        work = Path(tmp)
+        if "cold" not in args.skip:
+            bench_cold(args.runs, work / "cache")
+        if "warm" not in args.skip:
+            bench_warm(kb, fxs, args.runs)
+        peak = peak_memory_mib()
+        if "scale" not in args.skip:
+            bench_scale([int(x) for x in args.factors.split(",")], fxs, work)
+        if "batch" not in args.skip:
+            bench_batch(args.incidents, work, work / "cache")
+    print("(5) peak memory of this process after (2)")
+    line("ru_maxrss", f"{peak:.1f} MiB")
+    print()
     report_size(kb)
+    print("machine while measuring")
+    line("load average at the end", loadavg())
+    line("other work", "", load.others())
 
 
 if __name__ == "__main__":
