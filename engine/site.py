@@ -276,24 +276,55 @@ def status_counts(kb: KB, unit_file: str | None = None) -> dict[str, int]:
     return counts
 
 
-def official_texts(kb: KB) -> dict[str, dict]:
-    """unit id -> the official text of that unit, where the repository has it (sources/).
 
-    The citations stream brings official texts into `sources/` with a manifest; until a manifest
-    that maps units to texts exists, there is nothing to show and the pages say so."""
+def official_texts(kb: KB, sources_dir: Path | None = None) -> dict[str, dict]:
+    """unit id -> the official text of that unit, from the documents of sources/manifest.yaml.
+
+    A document is the unit's when it has the unit's law_id (statutes, orders, rules) or is
+    published at the unit's url (guidelines); the unit's part is the `§ KEY` section of its
+    article or guideline section, with the sub-sections under it (3-5-4 takes 3-5-4-1 …)."""
     from .paths import PROJECT_ROOT
-    manifest = PROJECT_ROOT / "sources" / "manifest.yaml"
+    from .yamlio import load_yaml
+    root = sources_dir or PROJECT_ROOT / "sources"
+    manifest = root / "manifest.yaml"
     if not manifest.is_file():
         return {}
-    from .yamlio import load_yaml
     data = load_yaml(manifest, "sources/manifest.yaml").data
+    docs = data.get("documents") or [] if isinstance(data, dict) else []
     out: dict[str, dict] = {}
-    for entry in (data.get("texts") or []) if isinstance(data, dict) else []:
-        if not isinstance(entry, dict):
+    for unit in kb.units.values():
+        key = str(unit.data.get("article") or unit.data.get("section") or "")
+        if not key:
             continue
-        unit, rel = entry.get("unit"), entry.get("file")
-        path = PROJECT_ROOT / "sources" / str(rel)
-        if unit in kb.units and rel and path.is_file():
-            out[unit] = {"text": path.read_text(encoding="utf-8"), "edition": entry.get("edition", ""),
-                         "file": f"sources/{rel}"}
+        for doc in docs:
+            same_law = unit.data.get("law_id") and doc.get("law_id") == unit.data.get("law_id")
+            same_page = (not unit.data.get("law_id") and unit.data.get("url")
+                         and (doc.get("origin") or {}).get("publisher") == unit.data.get("url"))
+            path = root / str(doc.get("file", ""))
+            if not (same_law or same_page) or not path.is_file():
+                continue
+            text = _section_text(path.read_text(encoding="utf-8"), key)
+            if text:
+                edition = doc.get("edition") or {}
+                label = edition.get("label")
+                out[unit.id] = {"text": text, "file": f"sources/{doc.get('file')}",
+                                "edition": label if label else str(edition.get("id", "")),
+                                "edition_id": str(edition.get("id", "")), "title": doc.get("title", "")}
+                break
     return out
+
+
+def _section_text(text: str, key: str) -> str:
+    """The lines under `§ key` and its sub-sections (`§ key-…`), up to the next other section."""
+    out: list[str] = []
+    taking = False
+    for line in text.splitlines():
+        if line.startswith("#"):
+            continue
+        if line.startswith("§ "):
+            mark = line[2:].strip()
+            taking = mark == key or mark.startswith(key + "-")
+            continue
+        if taking:
+            out.append(line)
+    return "\n".join(out).strip("\n")

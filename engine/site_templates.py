@@ -135,7 +135,8 @@ UNIT = """{% extends "base.html" %}
 <h2>{{ site.t('official_text') }}</h2>
 {% set off = site.official.get(unit.id) %}
 {% if off %}
-<p class="edition">{{ off.get('edition', '') }} <code>{{ off.get('file', '') }}</code></p>
+<p class="edition">{{ off.get('title', '') }} — {{ site.text(off.get('edition', '')) }}
+ (<code>{{ off.get('edition_id', '') }}</code>, <code>{{ off.get('file', '') }}</code>)</p>
 <pre class="official">{{ off['text'] }}</pre>
 {% else %}<p class="none">{{ site.t('no_official_text') }}</p>{% endif %}
 </section>

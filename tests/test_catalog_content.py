@@ -21,7 +21,8 @@ def built(tmp_path_factory):
     engine = Engine(kb)
     fixtures = load_fixtures()
     results = [run_fixture(engine, fx) for fx in fixtures]
-    s = site_mod.build_site(kb, fixtures, results, "ja", dt.date(2026, 12, 3), {},
+    s = site_mod.build_site(kb, fixtures, results, "ja", dt.date(2026, 12, 3),
+                            site_mod.official_texts(kb),
                             site_mod.coming_changes(kb, dt.date(2024, 1, 1)))
     out = tmp_path_factory.mktemp("site")
     site_mod.write_site(s, out)
@@ -70,3 +71,16 @@ def test_labels_with_a_parameter_are_filled_everywhere(built):
     s, out = built
     for page in list(out.rglob("*.html")) + [out / "assets" / "search-index.js"]:
         assert "{param:" not in page.read_text(encoding="utf-8"), page
+
+
+def test_a_unit_page_shows_its_official_text_from_sources(built):
+    s, out = built
+    html = (out / "units" / "reg7.html").read_text(encoding="utf-8")
+    official = html.split('id="official-text"', 1)[1].split("</section>", 1)[0]
+    assert "第七条" in official and "四　個人データに係る本人の数が千人を超える" in official
+    assert "第八条" not in official                      # only the unit's own article
+    assert "sources/official/appi-rules.txt" in official and "428M60020000003_" in official
+    gl = (out / "units" / "gl.3-5-4.html").read_text(encoding="utf-8")
+    assert "3-5-4-1" in gl.split('id="official-text"', 1)[1].split("</section>", 1)[0]
+    case = (out / "units" / "case.kyoto-district-h15-10-3.html").read_text(encoding="utf-8")
+    assert "公式テキストはまだ取り込まれていません" in case
