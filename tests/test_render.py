@@ -297,3 +297,19 @@ def test_steps_done_are_ticked_and_last(assess, sections):
     assert "・実施済み：個人情報保護委員会への報告（速報）" in out
     dates = _block(out, "期限・目安")
     assert "速報（知った後、速やかに）：2024-04-03（水）〜2024-04-05（金） — 実施済み" in dates
+
+
+def test_every_documented_example_fits_one_screen(engine, sections):
+    """Issue 9.1: the default answer is at most about 40 lines, for every fixture, in both
+    languages (the decision, the dates, the next steps and the top questions come first)."""
+    import datetime as _dt
+
+    from engine.fixtures import load_fixtures
+    from engine.paths import FIXTURES_DIR
+    longest = (0, "")
+    for fx in load_fixtures([FIXTURES_DIR]):
+        a = engine.assess(fx.incident, fx.as_of)
+        for lang in ("ja", "en"):
+            n = len(text.render(a, lang, sections, full=False, today=_dt.date(2024, 4, 2)).splitlines())
+            longest = max(longest, (n, f"{fx.id} ({lang})"))
+    assert longest[0] <= 40, f"{longest[1]}: {longest[0]} lines"
