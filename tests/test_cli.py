@@ -365,7 +365,7 @@ CYCLE = """\
         versions:
           - version: 1
             valid_from: 2022-04-01
-            citations: [{type: guideline, quote: テスト, status: unverified}]
+            citations: [{type: seed_example, seed_example: SE-01, quote: テスト, status: unverified}]
             when: {not: {conclusion: cycle.b}}
             then: {conclude: cycle.a}
       - id: cycle.b
@@ -374,12 +374,12 @@ CYCLE = """\
           - version: 1
             valid_from: 2022-04-01
             valid_to: 2029-12-31
-            citations: [{type: guideline, quote: テスト, status: unverified}]
+            citations: [{type: seed_example, seed_example: SE-01, quote: テスト, status: unverified}]
             when: {fact: event.status, equals: occurred}
             then: {conclude: cycle.b}
           - version: 2
             valid_from: 2030-01-01
-            citations: [{type: guideline, quote: テスト, status: unverified}]
+            citations: [{type: seed_example, seed_example: SE-01, quote: テスト, status: unverified}]
             when: {not: {conclusion: cycle.a}}
             then: {conclude: cycle.b}
 """

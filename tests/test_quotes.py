@@ -56,6 +56,14 @@ def test_the_check_covers_every_official_citation(kb, sources) -> None:
     assert {c.data["checked_against"]["source"] for c in official} <= set(sources.documents)
 
 
+def test_a_citation_of_an_official_text_is_official_or_says_why_not(kb) -> None:
+    for ref, c in kb.all_citations():
+        if c.data["type"] in ("statute", "cabinet_order", "regulation", "guideline", "qa"):
+            assert c.status in ("official", "unverified"), f"{c.file}:{c.line} ({ref}) is {c.status}"
+        if c.status == "unverified":
+            assert c.data.get("unverified_reason"), f"{c.file}:{c.line} ({ref}) does not say why"
+
+
 # ---- how quotes are compared -------------------------------------------------------------------
 ART26_1 = {"type": "statute", "law_id": "415AC0000000057", "article": "26", "paragraph": 1,
            "status": "official", "checked_against": {"source": "appi-act", "edition": ACT_EDITION}}
@@ -141,6 +149,9 @@ class Case:
 CASES = [
     Case("official_without_checked_against", "load",
          ("missing required key 'checked_against'",), ("checked_against:", "required when status is official")),
+    Case("unverified_without_reason", "load",
+         ("missing required key 'unverified_reason'",), ("unverified_reason:",)),
+    Case("transcribed_official_text", "load", ("'transcribed'", "status"), ("official", "unverified")),
     Case("transcribed_with_checked_against", "quotes", ("transcribed citation names checked_against",),
          ("status: official",)),
     Case("unknown_source", "quotes", ("source 'appi-ac'", "does not list"), ("did you mean 'appi-act'?",)),
