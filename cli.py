@@ -45,6 +45,23 @@ TODAY = click.option("--today", "today", metavar="YYYY-MM-DD", envvar="APPI_KB_T
                      help="The day \"due in N days\" and \"passed\" count from (default: env "
                           "APPI_KB_TODAY, else the --as-of date if given, else the system date).")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_RULES_KEY = "appi_kb.rules"
+
+
+def _set_rules(ctx: click.Context, _param, value: str | None) -> None:
+    """--rules on the group or on a command (the command's wins); APPI_KB_RULES fills it in."""
+    if value not in (None, ""):
+        source = ctx.get_parameter_source("rules")
+        from_env = source is not None and source.name == "ENVIRONMENT"
+        if not (from_env and _RULES_KEY in ctx.meta):       # an explicit --rules stays
+            ctx.meta[_RULES_KEY] = (value, "APPI_KB_RULES" if from_env else "--rules")
+
+
+RULES = click.option("--rules", metavar="DIR", envvar="APPI_KB_RULES", expose_value=False,
+                     callback=_set_rules, is_eager=True,
+                     help="The knowledge base to use: a rules folder holding kb.yaml (or a "
+                          "project folder with rules/). Default: $APPI_KB_RULES, else the KB "
+                          "beside this program. Fixtures and examples are the folders beside it.")
 
 
 # ---- output and errors ------------------------------------------------------------------------
@@ -120,11 +137,45 @@ def resolve_today(today: str | None, as_of: str | None) -> _dt.date:
     return _dt.date.today()
 
 
-# ---- the engine, loaded once per process ------------------------------------------------------
-@lru_cache(maxsize=1)
-def _engine() -> "Engine":
+# ---- the knowledge base and the engine, loaded once per process -------------------------------
+def _rules_dir() -> Path:
+    """The KB this invocation uses (--rules, APPI_KB_RULES, or the one beside the code)."""
+    from engine.paths import kb_dir
+    ctx = click.get_current_context(silent=True)
+    chosen, where = (ctx.meta.get(_RULES_KEY) if ctx is not None else None) or (None, "")
+    path = kb_dir(chosen or "")
+    if not (path / "kb.yaml").is_file():
+        raise _input_error(f"no knowledge base at '{chosen or path}' (no kb.yaml there)",
+                           where or str(path),
+                           "give the rules folder that holds kb.yaml, or the project folder above it")
+    return path
+
+
+@lru_cache(maxsize=4)
+def _engine_at(rules_dir: Path) -> "Engine":
     from engine.assess import Engine
-    return Engine()
+    return Engine(rules_dir=rules_dir)
+
+
+def _engine() -> "Engine":
+    return _engine_at(_rules_dir())
+
+
+def _kb_label(kb) -> str:
+    """How every output names the KB it used: id, version and where it was loaded from."""
+    from engine.paths import where
+    return f"{kb.id} {kb.version} ({where(kb.root)})"
+
+
+def _kb_line(kb, lang: str) -> str:
+    from engine.render.messages import msg
+    from engine.render.view import colon
+    return f"\n{msg(lang, 'r.kb')}{colon(lang)}{_kb_label(kb)}\n"
+
+
+def _kb_json(kb) -> dict:
+    from engine.paths import where
+    return {"id": kb.id, "version": kb.version, "dir": where(kb.root), "sha256": kb.files_hash}
 
 
 def _sections(engine: "Engine") -> list[dict]:
@@ -211,6 +262,7 @@ def _assess_many(incidents: tuple[str, ...], as_of: str | None, fmt: str | None,
 # ---- commands ---------------------------------------------------------------------------------
 @click.group(cls=_Group, epilog=EXIT_CODES, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(version=__version__, prog_name="appi-kb")
+@RULES
 def main() -> None:
     """appi-kb: the data-breach duties of Japan's APPI (個人情報保護法), as data.
 
@@ -225,10 +277,15 @@ def main() -> None:
       appi-kb coverage                        which examples, clauses and rules the fixtures cover
       appi-kb mutate                          do the fixtures catch a broken rule?
       appi-kb catalog --out DIR               the catalog as a static site, with search
+
+    \b
+    Every command takes --rules DIR (or APPI_KB_RULES=DIR) to use another knowledge base
+    than the one beside this program, and names the KB it used in its output.
     """
 
 
 @main.command()
+@RULES
 @click.argument("incidents", metavar="INCIDENT...", nargs=-1, required=True)
 @AS_OF
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown", "jsonl"]),
@@ -285,6 +342,7 @@ def assess(incidents: tuple[str, ...], as_of: str | None, fmt: str | None, jobs:
 
 
 @main.command()
+@RULES
 @click.argument("incident", metavar="INCIDENT")
 @click.argument("conclusion", metavar="[CONCLUSION]", required=False)
 @AS_OF
@@ -323,6 +381,7 @@ _NOUNS = {"kb": "KB manifest", "rule": "rule file", "fixture": "fixture", "incid
 
 
 @main.command()
+@RULES
 @click.argument("paths", nargs=-1, metavar="[PATHS]...")
 @click.option("--quiet", "-q", is_flag=True,
               help="Print only errors (and the closing line, which still counts the warnings).")
@@ -343,7 +402,10 @@ def validate(paths: tuple[str, ...], quiet: bool) -> None:
       appi-kb validate rules/law/appi/art26.yaml my-incident.yaml
     """
     from engine import validate as v
-    report = v.validate_paths([Path(p) for p in paths]) if paths else v.validate_project()
+    from engine.paths import beside
+    root = _rules_dir()
+    report = (v.validate_paths([Path(p) for p in paths], root) if paths else
+              v.validate_project(root, beside(root, "fixtures"), beside(root, "examples")))
     errors = report.sorted_errors()
     lines = [] if quiet else [f"note: {n}" for n in report.notes]
     lines += [] if quiet else [f"warning: {w}" for w in report.warnings]
@@ -359,13 +421,15 @@ def validate(paths: tuple[str, ...], quiet: bool) -> None:
     verdict = "FAILED" if errors else "OK"
     knock_on = sum(len(e.followups) for e in errors)
     follow = f" (and {knock_on} that follow from them)" if knock_on else ""
-    _write(f"{verdict}: checked {checked or 'nothing'}{dates}: "
+    kb = f"; knowledge base {report.kb_label}" if report.kb_label else ""
+    _write(f"{verdict}: checked {checked or 'nothing'}{dates}{kb}: "
            f"{len(errors)} error(s){follow}, {len(report.warnings)} warning(s)\n")
     if errors:
         raise click.exceptions.Exit(EXIT_INPUT)
 
 
 @main.command()
+@RULES
 @click.argument("paths", nargs=-1, metavar="[PATHS]...")
 def test(paths: tuple[str, ...]) -> None:
     """Run the fixture regression: assess each documented example and check its expectations
@@ -379,13 +443,14 @@ def test(paths: tuple[str, ...]) -> None:
       appi-kb test fixtures/se-05-card-number.yaml
     """
     from engine.fixtures import fixture_files, load_fixtures_each, run_fixture
-    from engine.paths import FIXTURES_DIR, display
+    from engine.paths import beside, display
     from engine.render.messages import msg
-    targets = [Path(p) for p in paths] or ([FIXTURES_DIR] if FIXTURES_DIR.is_dir() else [])
+    engine = _engine()
+    default = beside(engine.kb.root, "fixtures")
+    targets = [Path(p) for p in paths] or ([default] if default.is_dir() else [])
     fixtures, problems = load_fixtures_each(targets) if targets else ([], [])
     if not fixtures and not problems:
         _write("warning: no fixtures found\n", err=True)
-    engine = _engine()
     # every file gets its line, in file order: a malformed one is reported and the rest still run
     order = {display(p): i for i, p in enumerate(fixture_files(targets))} if targets else {}
     entries: list[tuple[int, int, list[str]]] = []
@@ -404,6 +469,7 @@ def test(paths: tuple[str, ...]) -> None:
         bad += [str(e) for e in (exc.errors if isinstance(exc, InputErrors) else [exc])]
         entries.append((order.get(file, 0), 1, [f"ERROR {file} (not run: malformed, see stderr)"]))
     out = [ln for _, _, lines in sorted(entries, key=lambda e: (e[0], e[1])) for ln in lines]
+    out.append(f"knowledge base: {_kb_label(engine.kb)}")
     out.append(msg("en", "t.summary", passed=passed, failed=failed + len(problems)))
     _write("\n".join(out) + "\n")
     if problems:
@@ -413,6 +479,7 @@ def test(paths: tuple[str, ...]) -> None:
 
 
 @main.command()
+@RULES
 @click.argument("rule_id", metavar="[ID]", required=False)
 @LANG
 def rules(rule_id: str | None, lang: str) -> None:
@@ -424,11 +491,10 @@ def rules(rule_id: str | None, lang: str) -> None:
       appi-kb rules
       appi-kb rules act26-1.proviso --lang en
     """
-    from engine.kbcache import load_kb
     from engine.render import catalog
-    kb = load_kb()
+    kb = _engine().kb
     if rule_id is None:
-        _write(catalog.render_list(kb, lang))
+        _write(_kb_line(kb, lang).lstrip("\n") + "\n" + catalog.render_list(kb, lang))
         return
     if rule_id not in kb.rules:
         guess = suggest(rule_id, sorted(kb.rules))
@@ -441,13 +507,18 @@ FORMAT_TJ = click.option("--format", "fmt", type=click.Choice(["text", "json"]),
                          show_default=True, help="text for people, json for tools.")
 
 
-@lru_cache(maxsize=1)
 def _run_fixtures():
-    """Every fixture, run once per process (cite, coverage and mutate all start from this)."""
+    """Every fixture beside the KB, run once per process (cite, coverage and mutate start here)."""
+    return _fixtures_at(_rules_dir())
+
+
+@lru_cache(maxsize=2)
+def _fixtures_at(rules_dir: Path):
     from engine.fixtures import load_fixtures, run_fixture
-    from engine.paths import FIXTURES_DIR
-    fixtures = load_fixtures([FIXTURES_DIR]) if FIXTURES_DIR.is_dir() else []
-    engine = _engine()
+    from engine.paths import beside
+    folder = beside(rules_dir, "fixtures")
+    fixtures = load_fixtures([folder]) if folder.is_dir() else []
+    engine = _engine_at(rules_dir)
     return engine, fixtures, [run_fixture(engine, fx) for fx in fixtures]
 
 
@@ -457,6 +528,7 @@ def _json(data) -> str:
 
 
 @main.command()
+@RULES
 @FORMAT_TJ
 @LANG
 def coverage(fmt: str, lang: str) -> None:
@@ -474,13 +546,14 @@ def coverage(fmt: str, lang: str) -> None:
     from engine.render.reports import coverage_text
     engine, fixtures, results = _run_fixtures()
     rep = measure(engine.kb, fixtures, results).as_dict()
-    kb_label = f"{engine.kb.id} {engine.kb.version}"
-    _write(_json(rep) if fmt == "json" else coverage_text(rep, kb_label, len(fixtures), lang))
+    rep["kb"] = _kb_json(engine.kb)
+    _write(_json(rep) if fmt == "json" else coverage_text(rep, _kb_label(engine.kb), len(fixtures), lang))
     if rep["problems"]:
         raise click.exceptions.Exit(EXIT_FAILED)
 
 
 @main.command()
+@RULES
 @click.argument("clause", metavar="CLAUSE")
 @FORMAT_TJ
 @LANG
@@ -506,10 +579,13 @@ def cite(clause: str, fmt: str, lang: str) -> None:
         raise
     _, _, results = _run_fixtures()
     res = lookup(engine.kb, clause, fixture_hits(results))
-    _write(_json(res) if fmt == "json" else cite_text(res, lang))
+    res["kb"] = _kb_json(engine.kb)
+    _write(_json(res) if fmt == "json" else
+           cite_text(res, lang) + _kb_line(engine.kb, lang))
 
 
 @main.command()
+@RULES
 @FORMAT_TJ
 @LANG
 @click.option("--rule", "rule_id", metavar="ID",
@@ -550,7 +626,8 @@ def mutate(fmt: str, lang: str, rule_id: str | None) -> None:
     data = [{"mutant": o.mutant.id, "kind": o.mutant.kind, "target": o.mutant.target,
              "file": o.mutant.file, "line": o.mutant.line, "killed_by": o.killed_by,
              "fixtures_run": o.tried} for o in outcomes]
-    _write(_json(data) if fmt == "json" else mutate_text(data, lang))
+    _write(_json({"kb": _kb_json(engine.kb), "mutants": data}) if fmt == "json" else
+           mutate_text(data, lang) + _kb_line(engine.kb, lang))
     if any(not o["killed_by"] for o in data):
         raise click.exceptions.Exit(EXIT_FAILED)
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import datetime as _dt
 import threading
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from . import __version__, kbcache
+from . import kbcache
+from . import receipt as _receipt
 from .calendar import count_days, window
 from .compile import CompiledKB, compile_kb
 from .errors import InputError
@@ -22,7 +22,8 @@ from .model import KB, Citation
 from .paths import RULES_DIR, display
 from .resolve import (ESTABLISHED, EXCLUDED, NEEDS_REVIEW, NOT_ESTABLISHED, UNDETERMINED,
                       Resolver, fact_display)
-from .schemas import schema_version, validate_doc
+from .release import param_ref
+from .schemas import validate_doc
 from .vocabulary import vocabulary
 from .yamlio import Doc, load_yaml
 
@@ -147,8 +148,8 @@ class _Builder:
             if c["code"] in grounds:
                 c["why_not"] = grounds[c["code"]]
         meta = doc.data.get("incident", {})
-        return {
-            "receipt": self.receipt(day, source),
+        out = {
+            "receipt": self.receipt(doc, day, source),
             "incident": {"id": meta.get("id"), "title": meta.get("title"), "file": doc.path},
             "as_of": day.isoformat(),
             "value_labels": {k: self.kb.value_labels[k] for k in sorted(self.kb.value_labels)},
@@ -160,20 +161,14 @@ class _Builder:
             "questions": [questions[k] for k in sorted(questions)],
             "reviews": [reviews[k] for k in sorted(reviews)],
         }
+        out["receipt"]["output_sha256"] = _receipt.output_sha256(out, self.kb.root)
+        return out
 
-    def receipt(self, day: _dt.date, source: str) -> dict:
-        try:
-            durable_version = metadata.version("durable_rules")
-        except metadata.PackageNotFoundError:
-            durable_version = "unknown"
-        return {
-            "kb_id": self.kb.id, "kb_version": self.kb.version, "rules_sha256": self.kb.files_hash,
-            "as_of": day.isoformat(), "as_of_source": source,
-            "rule_versions": sorted(cr.version.ref for cr in self.ckb.rules.values()),
-            "strata": len(self.ckb.strata),
-            "schemas": {n: schema_version(n) for n in ("rule", "incident", "assessment", "kb")},
-            "engine": {"appi_kb": __version__, "durable_rules": durable_version},
-        }
+    def receipt(self, doc: Doc, day: _dt.date, source: str) -> dict:
+        """engine/receipt.py: input, KB, lock, files, versions applied, packages."""
+        params = [param_ref(p, pv) for p in self.kb.parameters.values()
+                  for pv in p.versions if pv.valid_from <= day and (pv.valid_to is None or day <= pv.valid_to)]
+        return _receipt.build(self.kb, self.ckb, doc, day, source, params)
 
     def facts_summary(self) -> dict:
         out = {}

@@ -107,6 +107,8 @@ def kb_key(rules_dir: Path) -> str:
     _tree(h, "schemas", SCHEMAS_DIR)
     _tree(h, "sources", PROJECT_ROOT / "sources")
     _tree(h, "rules", Path(rules_dir).resolve())
+    # where it lies too (--rules DIR): a KB names its folder and its files' paths in the output
+    h.update(b"\0at\0" + str(Path(rules_dir).resolve()).encode())
     return h.hexdigest()
 
 

@@ -48,6 +48,7 @@ def load_kb(root: Path = RULES_DIR) -> KB:
     # quote or date is a different one. Comments are not law and do not count.
     hasher = hashlib.sha256()
     hasher.update(b"kb.yaml\0" + _canonical(manifest.data))
+    file_hashes = {MANIFEST: hashlib.sha256(_canonical(manifest.data)).hexdigest()}
     docs: list[Doc] = []
     files = [MANIFEST]
     dropped: dict[str, InputError] = {}     # id -> the error that kept its file out
@@ -63,7 +64,9 @@ def load_kb(root: Path = RULES_DIR) -> KB:
             for ident in _ids_written_in(path):
                 dropped.setdefault(ident, found[0])
             continue
-        hasher.update(rel.encode() + b"\0" + _canonical(doc.data))
+        canonical = _canonical(doc.data)
+        hasher.update(rel.encode() + b"\0" + canonical)
+        file_hashes[rel] = hashlib.sha256(canonical).hexdigest()
         docs.append(doc)
 
     units: dict[str, Unit] = {}
@@ -186,7 +189,7 @@ def load_kb(root: Path = RULES_DIR) -> KB:
     return KB(kb["id"], kb["version"], kb["title"], kb["as_of_facts"], m["sources"], sections,
               units, rules, params, concls, hasher.hexdigest(), files, list(dict.fromkeys(warnings)),
               done, m.get("documented_examples", {}).get("items", []), m.get("value_labels", {}),
-              docs_by_path, m["citation_parts"], groups)
+              docs_by_path, m["citation_parts"], groups, Path(root).resolve(), file_hashes)
 
 
 _WRITTEN_ID = re.compile(r"(?:^|[\s{,])(?:id|code|conclude):\s*['\"]?([a-z0-9][a-z0-9_.-]*[a-z0-9])", re.M)

@@ -155,6 +155,8 @@ class KB:
     docs: dict = field(default_factory=dict)      # file -> loaded Doc, for line numbers in later errors
     citation_parts: dict = field(default_factory=dict)
     groups: dict = field(default_factory=dict)    # group id -> Group
+    root: Any = None              # the folder it was loaded from (a Path)
+    file_hashes: dict = field(default_factory=dict)   # rel path -> SHA-256 of its canonical content
 
     # ---- labels as of a date (they may follow a parameter or change by date) -------------------
     def _param_value(self, day: _dt.date | None):

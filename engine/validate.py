@@ -39,6 +39,7 @@ class Report:
     notes: list[str] = field(default_factory=list)         # what was not (fully) checked, and why
     checked: Counter = field(default_factory=Counter)     # kind -> files checked
     compiled_on: list[_dt.date] = field(default_factory=list)
+    kb_label: str = ""                                     # the KB checked: id version (where)
 
     def add(self, exc: InputError) -> None:
         self.errors.extend(exc.errors if isinstance(exc, InputErrors) else [exc])
@@ -76,6 +77,9 @@ def check_kb(root: Path, report: Report) -> KB | None:
         return None
     report.warnings.extend(kb.warnings)
     check_quotes(kb, report)
+    if not report.kb_label:
+        from .paths import where
+        report.kb_label = f"{kb.id} {kb.version} ({where(kb.root)})"
     for day in boundary_dates(kb):
         if not any(r.version_on(day) for r in kb.rules.values()):
             continue                      # after every rule has ended: nothing to compile
@@ -233,7 +237,7 @@ def validate_project(rules_dir: Path = RULES_DIR, fixtures_dir: Path = FIXTURES_
     return report
 
 
-def validate_paths(paths: list[Path]) -> Report:
+def validate_paths(paths: list[Path], rules_dir: Path = RULES_DIR) -> Report:
     """Given files (or folders of *.yaml): each checked as what its `$schema` says it is.
 
     A rule file or the manifest inside a knowledge base (a folder above it holds kb.yaml) makes
@@ -270,7 +274,7 @@ def validate_paths(paths: list[Path]) -> Report:
     if fixtures:
         kb = next((k for k in kb_roots.values() if k is not None), None)
         if kb is None and not kb_roots:
-            kb = _project_kb()
+            kb = _project_kb(rules_dir)
         check_fixtures(fixtures, kb, report)
     return report
 
@@ -285,10 +289,10 @@ def _check_incident_file(path: Path, report: Report) -> None:
     check_incident_doc(doc, report)
 
 
-def _project_kb() -> KB | None:
+def _project_kb(rules_dir: Path = RULES_DIR) -> KB | None:
     """The project's KB, for checking fixture expectations; its own errors are `validate`'s job."""
     try:
-        return load_kb(RULES_DIR)
+        return load_kb(rules_dir)
     except InputError:
         return None
 

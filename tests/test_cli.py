@@ -309,7 +309,7 @@ def test_validate_the_project(run):
     r = run("validate")
     assert r.code == 0, r.stderr
     assert re.match(r"OK: checked [1-9]\d* fixtures, [1-9]\d* incidents, 1 KB manifest, \d+ rule files.*; "
-                    r"compiled on \d+ date\(s\): "
+                    r"compiled on \d+ date\(s\); knowledge base appi-kb \S+ \(rules\): "
                     r"0 error\(s\), \d+ warning\(s\)\n$", r.stdout)
     warnings = [ln for ln in r.stderr.splitlines() if ln.startswith("warning: ")]
     assert all("unverified citation" in w for w in warnings)
@@ -404,7 +404,8 @@ def test_validate_compiles_on_every_boundary_date(run, tmp_path):
 def test_test_command_all_pass(run):
     r = run("test", DATA / "fixtures" / "pass")
     assert r.code == 0
-    assert r.stdout.splitlines() == ["PASS cli-card-leak", "PASS cli-entrustee-notified", "2 passed, 0 failed"]
+    assert r.stdout.splitlines() == ["PASS cli-card-leak", "PASS cli-entrustee-notified",
+                                     "knowledge base: appi-kb 0.1.0 (rules)", "2 passed, 0 failed"]
 
 
 def test_test_command_reports_failures(run):
@@ -420,7 +421,7 @@ def test_test_command_reports_failures(run):
 def test_test_command_with_no_fixtures(run, tmp_path):
     r = run("test", tmp_path)
     assert r.code == 0
-    assert r.stdout == "0 passed, 0 failed\n"
+    assert r.stdout == "knowledge base: appi-kb 0.1.0 (rules)\n0 passed, 0 failed\n"
     assert "no fixtures found" in r.stderr
 
 

@@ -26,6 +26,8 @@ def render(assessment: dict, codes: list[str], lang: str = "ja") -> str:
     for code in codes:
         out += tree.conclusion(code, 0)
         out.append("")
+    r = assessment["receipt"]       # which knowledge base gave this answer
+    out.append(f"{msg(lang, 'r.kb')}{colon(lang)}{r['kb_id']} {r['kb_version']} ({r.get('kb_dir')})")
     return "\n".join(plain(ln) for ln in out).rstrip("\n") + "\n"   # incident text made harmless
 
 

@@ -512,8 +512,12 @@ def _sources(a: dict, lang: str, detailed: bool = True) -> list[Line]:
 
 def _receipt(a: dict, lang: str) -> list[Line]:
     r = a["receipt"]
+    kb = f"{r['kb_id']} {r['kb_version']}" + (f" ({r['kb_dir']})" if r.get("kb_dir") else "")
+    lock = r.get("lock") or {}
+    if lock.get("status"):
+        kb += " — " + msg(lang, f"r.lock.{lock['status']}", version=lock.get("kb_version"))
     return [
-        Line("field", f"{r['kb_id']} {r['kb_version']}", label=msg(lang, "r.kb")),
+        Line("field", kb, label=msg(lang, "r.kb")),
         Line("field", r["rules_sha256"], label=msg(lang, "r.sha")),
         Line("field", f"{r['as_of']} — {_as_of_source(a, lang)}", label=msg(lang, "r.as_of")),
         Line("field", msg(lang, "r.rules_count", n=len(r["rule_versions"])), label=msg(lang, "r.rules")),
@@ -521,4 +525,7 @@ def _receipt(a: dict, lang: str) -> list[Line]:
              label=msg(lang, "r.schemas")),
         Line("field", ", ".join(f"{k} {v}" for k, v in sorted(r["engine"].items())),
              label=msg(lang, "r.engine")),
-    ]
+    ] + [Line("field", ", ".join(f"{k} {v}" for k, v in sorted(r["packages"].items())),
+              label=msg(lang, "r.packages"))] * bool(r.get("packages")) + [
+        Line("field", r[key], label=msg(lang, label))
+        for key, label in (("input_sha256", "r.input"), ("output_sha256", "r.output")) if r.get(key)]

@@ -1,0 +1,161 @@
+"""The receipt: everything needed to reproduce an assessment later, and to say why it would differ.
+
+It names the input (a hash of the incident's content), the knowledge base (id, version, folder,
+the hash of all rule files and of each one, the release lock and how the KB stands against it),
+the rule and parameter versions applied, the schemas (version and hash), the engine (version and a
+hash of its code) and the version of every package the result depends on — `holidays` among them,
+since a deadline that rolls past a national holiday depends on its calendar — and finally a hash of
+the output itself, so `appi-kb verify` can tell identical from different without the full output.
+
+The parts that depend only on the KB and the installation are computed once per KB (`static`).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .model import KB
+
+# The packages an assessment's content depends on (the engine, YAML reading, schema checking,
+# the holiday calendar). click only parses the command line.
+PACKAGES = ("durable_rules", "holidays", "jsonschema", "PyYAML")
+SCHEMAS = ("rule", "incident", "assessment", "kb", "fixture")
+_CODE = Path(__file__).resolve().parent
+
+
+def _version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+@lru_cache(maxsize=1)
+def packages() -> dict[str, str]:
+    out = {name.lower(): _version(name) for name in PACKAGES}
+    out["python"] = platform.python_version()
+    return out
+
+
+@lru_cache(maxsize=1)
+def code_sha256() -> str:
+    """The engine's own code (engine/**/*.py): the same KB under changed code may answer
+    differently, and the version number alone does not show it."""
+    h = hashlib.sha256()
+    for path in sorted(_CODE.rglob("*.py")):
+        h.update(path.relative_to(_CODE).as_posix().encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def schemas() -> dict[str, dict[str, str]]:
+    from .paths import SCHEMAS_DIR
+    from .schemas import schema_version
+    out = {}
+    for name in SCHEMAS:
+        path = SCHEMAS_DIR / f"{name}.schema.json"
+        if path.is_file():
+            out[name] = {"version": schema_version(name),
+                         "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+    return out
+
+
+def static(kb: KB) -> dict:
+    """The receipt's parts that do not depend on the incident (computed once per loaded KB)."""
+    cached = _STATIC.get(id(kb))
+    if cached is not None and cached[0] is kb:
+        return dict(cached[1], kb_dir=where_kb(kb))
+    from . import release
+    state = release.check(kb)
+    lock = state.lock
+    out = {
+        "kb_id": kb.id, "kb_version": kb.version, "rules_sha256": kb.files_hash,
+        "files": dict(sorted(kb.file_hashes.items())),
+        "lock": {"file": release.LOCK_NAME if lock else None, "sha256": state.lock_sha256,
+                 "kb_version": lock.get("kb_version") if lock else None,
+                 "status": state.status},
+        "schemas": {n: v["version"] for n, v in schemas().items() if n != "fixture"},
+        "schemas_sha256": {n: v["sha256"] for n, v in schemas().items()},
+        "engine": {"appi_kb": __version__, "durable_rules": packages()["durable_rules"]},
+        "code_sha256": code_sha256(),
+        "packages": packages(),
+    }
+    _STATIC[id(kb)] = (kb, out)         # not on the KB itself: that may be pickled by the KB cache
+    return dict(out, kb_dir=where_kb(kb))
+
+
+_STATIC: dict[int, tuple[KB, dict]] = {}
+
+
+def where_kb(kb: KB) -> str | None:
+    """The KB's folder as the output names it (relative to the working directory when inside)."""
+    from .paths import where
+    return where(kb.root) if kb.root else None
+
+
+def canonical(value: Any) -> Any:
+    """Keys sorted and every list sorted: an incident means the same in any key or list order
+    (a dated history must be chronological anyway, so sorting cannot reorder a valid one)."""
+    if isinstance(value, dict):
+        return {k: canonical(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        items = [canonical(v) for v in value]
+        return sorted(items, key=lambda x: json.dumps(x, sort_keys=True, ensure_ascii=False))
+    return value
+
+
+def input_sha256(data: Any) -> str:
+    text = json.dumps(canonical(data), sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                      default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def output_sha256(assessment: dict, kb_root: Path | None = None) -> str:
+    """The assessment's content: without its receipt, the incident's file name (the same incident
+    read from another folder is the same assessment) and where in the KB's files each rule is
+    written (a comment added above a rule moves it, and changes nothing it says)."""
+    body = {k: v for k, v in assessment.items() if k != "receipt"}
+    body["incident"] = {k: v for k, v in body["incident"].items() if k != "file"}
+    text = json.dumps(_relocatable(body, kb_root), sort_keys=True, ensure_ascii=False,
+                      separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _relocatable(value: Any, root: Path | None) -> Any:
+    if isinstance(value, dict):
+        out = {k: _relocatable(v, root) for k, v in value.items()}
+        if "line" in out and isinstance(out.get("file"), str):
+            out["file"] = _inside(out["file"], root)
+            del out["line"]
+        return out
+    if isinstance(value, list):
+        return [_relocatable(v, root) for v in value]
+    return value
+
+
+def _inside(file: str, root: Path | None) -> str:
+    from .paths import PROJECT_ROOT
+    path = Path(file)
+    path = (path if path.is_absolute() else PROJECT_ROOT / path).resolve()
+    try:
+        return path.relative_to(Path(root).resolve()).as_posix() if root else file
+    except ValueError:
+        return file
+
+
+def build(kb: KB, ckb, doc, day, source: str, parameter_versions: list[str]) -> dict:
+    out = dict(static(kb))
+    out.update({
+        "input_sha256": input_sha256(doc.data),
+        "as_of": day.isoformat(), "as_of_source": source,
+        "rule_versions": sorted(cr.version.ref for cr in ckb.rules.values()),
+        "parameter_versions": sorted(parameter_versions),
+        "strata": len(ckb.strata),
+    })
+    return out
