@@ -626,7 +626,7 @@ def mutate(fmt: str, lang: str, rule_id: str | None) -> None:
     data = [{"mutant": o.mutant.id, "kind": o.mutant.kind, "target": o.mutant.target,
              "file": o.mutant.file, "line": o.mutant.line, "killed_by": o.killed_by,
              "fixtures_run": o.tried} for o in outcomes]
-    _write(_json({"kb": _kb_json(engine.kb), "mutants": data}) if fmt == "json" else
+    _write(_json(data) if fmt == "json" else
            mutate_text(data, lang) + _kb_line(engine.kb, lang))
     if any(not o["killed_by"] for o in data):
         raise click.exceptions.Exit(EXIT_FAILED)

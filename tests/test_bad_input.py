@@ -152,7 +152,8 @@ def test_bad_fixture_for_test_command(run):
     # `test` reports every fixture (issue 8): stdout says this one was not run, stderr says why
     r = run("test", DATA / "fixtures" / "bad" / "schema.yaml")
     assert r.stdout.splitlines() == ["ERROR tests/data/fixtures/bad/schema.yaml (not run: "
-                                     "malformed, see stderr)", "0 passed, 1 failed"]
+                                     "malformed, see stderr)", "knowledge base: appi-kb 0.1.0 (rules)",
+                                     "0 passed, 1 failed"]
     r.stdout = ""
     assert_one_clean_error(r, "tests/data/fixtures/bad/schema.yaml:9",
                            ["expect.conclusions.report_duty", "'yes_please'", "use one of"])

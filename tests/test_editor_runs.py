@@ -37,7 +37,8 @@ def test_test_reports_every_fixture_when_some_are_malformed(run):
 def test_test_with_only_good_fixtures_is_unchanged(run):
     r = run("test", MIXED / "a-good.yaml", MIXED / "d-good.yaml")
     assert r.code == 0
-    assert r.stdout.splitlines() == ["PASS cli-mixed-good", "PASS cli-mixed-good-2", "2 passed, 0 failed"]
+    assert r.stdout.splitlines() == ["PASS cli-mixed-good", "PASS cli-mixed-good-2",
+                                     "knowledge base: appi-kb 0.1.0 (rules)", "2 passed, 0 failed"]
 
 
 # ---- validate --quiet ------------------------------------------------------------------------
