@@ -163,7 +163,8 @@ def test_a_count_in_a_fixture_is_decimal_too(run):
     # the loader refuses it, so a rule file, a fixture and an incident all say the same
     r = run("test", DATA / "fixtures" / "bad" / "count-octal.yaml")
     assert r.stdout.splitlines() == ["ERROR tests/data/fixtures/bad/count-octal.yaml (not run: "
-                                     "malformed, see stderr)", "0 passed, 1 failed"]
+                                     "malformed, see stderr)", "knowledge base: appi-kb 0.1.0 (rules)",
+                                     "0 passed, 1 failed"]
     r.stdout = ""
     assert_one_clean_error(r, "tests/data/fixtures/bad/count-octal.yaml:7",
                            ["incident.affected.number: '01001' is not a plain decimal number",
