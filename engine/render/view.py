@@ -292,6 +292,9 @@ def _header(a: dict, lang: str, today: _dt.date | None = None) -> list[tuple[str
     out.append((msg(lang, "as_of"), f"{day(a['as_of'], lang)} — {_as_of_source(a, lang, False)}"))
     if today is not None:
         out.append((msg(lang, "today"), day(today.isoformat(), lang)))
+    r = a["receipt"]             # which knowledge base answered (--rules DIR may choose another)
+    out.append((msg(lang, "r.kb"), f"{r['kb_id']} {r['kb_version']}"
+                + (f" ({r['kb_dir']})" if r.get("kb_dir") else "")))
     return out
 
 
