@@ -633,6 +633,7 @@ def mutate(fmt: str, lang: str, rule_id: str | None) -> None:
 
 
 @main.command()
+@RULES
 @click.option("--out", "out", metavar="DIR", required=True,
               help="Folder to write the site into (created; an earlier build is replaced).")
 @click.option("--today", metavar="YYYY-MM-DD",
@@ -661,7 +662,7 @@ def catalog(out: str, today: str | None, lang: str) -> None:
     written = site.write_site(built, target)
     pages = sum(1 for p in written if p.suffix == ".html")
     _write(f"wrote {pages} pages ({len(written)} files) to {target}; open "
-           f"{target / 'index.html'}\n")
+           f"{target / 'index.html'}\nknowledge base: {_kb_label(engine.kb)}\n")
 
 
 if __name__ == "__main__":

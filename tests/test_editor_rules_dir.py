@@ -7,6 +7,8 @@ import re
 
 import pytest
 
+import cli
+
 from conftest import INCIDENTS
 import kbedit
 
@@ -69,8 +71,9 @@ def test_text_output_names_the_kb(run, other):
     assert f"Knowledge base: appi-kb 9.9.9 ({(other / 'rules').resolve().as_posix()})" in r.stdout
 
 
-@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("command", sorted(set(COMMANDS) | set(cli.main.commands)))
 def test_every_command_takes_rules(run, command):
+    # a new command gets it with the @RULES decorator of cli.py (and must name the KB it used)
     r = run(command, "--help")
     assert "--rules DIR" in r.stdout and "APPI_KB_RULES" in r.stdout
 
