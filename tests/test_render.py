@@ -299,17 +299,25 @@ def test_steps_done_are_ticked_and_last(assess, sections):
     assert "速報（知った後、速やかに）：2024-04-03（水）〜2024-04-05（金） — 実施済み" in dates
 
 
-def test_every_documented_example_fits_one_screen(engine, sections):
+def test_every_documented_example_fits_one_screen_with_no_internal_ids(engine, sections):
     """Issue 9.1: the default answer is at most about 40 lines, for every fixture, in both
-    languages (the decision, the dates, the next steps and the top questions come first)."""
+    languages (the decision, the dates, the next steps and the top questions come first).
+    Issue 7.5: no rule id or conclusion code in the prose of the full report (the receipt and
+    explain are where ids belong)."""
     import datetime as _dt
 
     from engine.fixtures import load_fixtures
     from engine.paths import FIXTURES_DIR
+    ids = sorted(set(engine.kb.rules) | set(engine.kb.conclusions), key=len, reverse=True)
+    internal = re.compile(r"(?<![\w.-])(" + "|".join(map(re.escape, ids)) + r")(?![\w-])")
     longest = (0, "")
     for fx in load_fixtures([FIXTURES_DIR]):
         a = engine.assess(fx.incident, fx.as_of)
         for lang in ("ja", "en"):
             n = len(text.render(a, lang, sections, full=False, today=_dt.date(2024, 4, 2)).splitlines())
             longest = max(longest, (n, f"{fx.id} ({lang})"))
+            full = text.render(a, lang, sections, today=_dt.date(2024, 4, 2))
+            prose = full.split("■ " + MESSAGES[lang]["receipt"])[0]
+            found = internal.search(prose)
+            assert not found, f"{fx.id} ({lang}): {found.group()}"
     assert longest[0] <= 40, f"{longest[1]}: {longest[0]} lines"
