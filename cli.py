@@ -410,8 +410,8 @@ def validate(paths: tuple[str, ...], quiet: bool) -> None:
     lines = [] if quiet else [f"note: {n}" for n in report.notes]
     lines += [] if quiet else [f"warning: {w}" for w in report.warnings]
     if report.warnings and not quiet:
-        lines.append(f"{len(report.warnings)} warning(s): unverified citations (quotes not yet "
-                     "checked against their source)")
+        lines.append(f"{len(report.warnings)} warning(s): unverified citations (quotes that could "
+                     "not be checked against an official text in sources/; each says why)")
     lines += [ln for e in errors for ln in e.lines()]      # root causes, knock-ons under them
     if lines:
         _write("".join(ln + "\n" for ln in lines), err=True)

@@ -178,7 +178,7 @@ def load_kb(root: Path = RULES_DIR) -> KB:
         errors = group_root_causes(errors, dropped)
         raise InputErrors(errors) if len(errors) > 1 else errors[0]
     kb = m["kb"]
-    warnings = [f"{c.file}:{c.line}: unverified citation {c.key} (in {ref})"
+    warnings = [f"{c.file}:{c.line}: unverified citation {c.key} (in {ref})" + _why_unverified(c)
                 for ref, c in sorted(_all_citations(rules, params),
                                      key=lambda rc: (rc[1].file, rc[1].line or 0, rc[0]))
                 if c.status == "unverified"]
@@ -207,6 +207,14 @@ def _ids_written_in(path: Path) -> set[str]:
 def _about(err: InputError, ident: str) -> InputError:
     err.about = ident
     return err
+
+
+def _why_unverified(c: Citation) -> str:
+    """The citation's own reason, shortened: a warning stays one line."""
+    why = (c.data.get("unverified_reason") or {}).get("en")
+    if not why:
+        return ""
+    return ": " + (why if len(why) <= 80 else why[:79] + "…")
 
 
 def _canonical(data: dict) -> bytes:
