@@ -187,10 +187,13 @@ def load_incident(path: Path) -> "Doc":
     """The incident at `path`, validated; a fixture or rule file given by mistake is named as such."""
     from engine.paths import display
     from engine.schemas import validate_doc
-    from engine.validate import kind_of
     from engine.yamlio import load_yaml
     doc = load_yaml(path, display(path))
-    kind = kind_of(doc)
+    ref = doc.data.get("$schema") if isinstance(doc.data, dict) else None
+    kind = "incident"
+    if ref is not None and not (isinstance(ref, str) and ref.endswith("/incident.schema.json")):
+        from engine.validate import kind_of     # (a fixture or rule file given by mistake)
+        kind = kind_of(doc)
     if kind != "incident":
         hint = {"fixture": f"run `appi-kb test {path}`, or use its `incident:` part as an incident file"}
         raise doc.error(("$schema",), f"this is a {kind} file, not an incident",

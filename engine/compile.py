@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from . import limits
 from .conditions import Lit, dnf, literals, normalise
 from .errors import InputError, InputErrors
-from .kbload import param_value
 from .model import KB, RuleVersion
 from .rulesets import plan_stratum
 from .vocabulary import vocabulary
@@ -70,6 +69,7 @@ class CompiledKB:
 
 
 def compile_kb(kb: KB, as_of: _dt.date) -> CompiledKB:
+    from .kbload import param_value   # (kbload and its checks only when compiling: a cached KB needs neither)
     vocab = vocabulary()
     errors: list[InputError] = []
     active = {rid: r.version_on(as_of) for rid, r in sorted(kb.rules.items())}

@@ -316,3 +316,30 @@ def test_a_cached_kb_still_names_lines_in_messages(cache, tiny):
         b = cached.error_at(name, path, "m")
         assert (a.file, a.line) == (b.file, b.line) and b.line > 1
     assert dict(cached.docs)[name].data == fresh.docs[name].data
+
+
+_WARM_START = """
+import sys
+import cli
+try:
+    cli.main(["assess", sys.argv[1], "--format", "json"], standalone_mode=False)
+finally:
+    sys.stdout.flush()
+heavy = ["holidays", "importlib.metadata", "engine.kbload", "engine.kbchecks", "engine.validate",
+         "engine.sources"]
+print("LOADED:", ",".join(m for m in heavy if m in sys.modules), file=sys.stderr)
+"""
+
+
+def test_a_warm_start_loads_nothing_that_only_building_the_kb_needs(tmp_path):
+    # what the cache saves is only saved if the code that builds the KB is not imported anyway:
+    # the YAML checks, the citation sources, the holidays package (all ~280 countries, or even
+    # one), importlib.metadata (the receipt reads durable's version from its folder name)
+    env = dict(os.environ, APPI_KB_CACHE_DIR=str(tmp_path / "cache"))
+    env.pop("APPI_KB_NO_CACHE", None)
+    runs = [subprocess.run([sys.executable, "-c", _WARM_START, str(CARD)], capture_output=True,
+                           text=True, cwd=ROOT, env=env, timeout=300) for _ in range(2)]
+    assert all(r.returncode == 0 for r in runs), runs[-1].stderr[-2000:]
+    assert runs[0].stdout == runs[1].stdout
+    assert "engine.kbload" in runs[0].stderr           # the first run built the KB
+    assert runs[1].stderr.strip().endswith("LOADED:"), runs[1].stderr
