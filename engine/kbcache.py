@@ -21,24 +21,24 @@ and without it (tests/test_kbcache.py).
 """
 from __future__ import annotations
 
-import atexit
 import dataclasses
 import hashlib
+import io
 import os
 import pickle
 import re
 import stat
 import sys
 import tempfile
-from pathlib import Path
 from collections.abc import Mapping
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, Callable
 
 from . import calendar
 from .paths import PROJECT_ROOT, RULES_DIR, SCHEMAS_DIR
 
-FORMAT = b"appi-kb kb cache 1\n"
+FORMAT = b"appi-kb kb cache 2\n"
 ENV_DIR, ENV_OFF = "APPI_KB_CACHE_DIR", "APPI_KB_NO_CACHE"
 KEEP = 8                      # entries kept (one per KB version / code version in use)
 LIBRARIES = ("PyYAML", "jsonschema", "durable_rules", "holidays")
@@ -114,9 +114,9 @@ def kb_key(rules_dir: Path) -> str:
     return h.hexdigest()
 
 
-# ---- entries on disk --------------------------------------------------------------------------
+# ---- files on disk ---------------------------------------------------------------------------
 def _safe_to_load(path: Path) -> bool:
-    """Only our own files, writable by nobody else: a cache entry is unpickled, and unpickling a
+    """Only our own files, writable by nobody else: a cache file is unpickled, and unpickling a
     file someone else could write would run their code (as a .pyc would)."""
     if not hasattr(os, "getuid"):
         return True
@@ -128,8 +128,41 @@ def _safe_to_load(path: Path) -> bool:
             and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH))
 
 
-def _read(path: Path) -> dict | None:
-    if not _safe_to_load(path):
+class _Pickler(pickle.Pickler):
+    """Objects of the KB (rule and parameter versions) are written as references, so that a
+    compiled rule set stored apart from its KB is small and, once read, shares the KB's objects."""
+
+    def __init__(self, fh, refs: dict[int, tuple]) -> None:
+        super().__init__(fh, protocol=pickle.HIGHEST_PROTOCOL)
+        self.refs = refs
+
+    def persistent_id(self, obj):
+        return self.refs.get(id(obj))
+
+
+class _Unpickler(pickle.Unpickler):
+    def __init__(self, fh, objects: dict[tuple, Any]) -> None:
+        super().__init__(fh)
+        self.objects = objects
+
+    def persistent_load(self, pid):
+        return self.objects[pid]
+
+
+def _kb_objects(kb: Any) -> dict[tuple, Any]:
+    out: dict[tuple, Any] = {("kb",): kb}
+    for rule in kb.rules.values():
+        for i, v in enumerate(rule.versions):
+            out[("rule", rule.id, i)] = v
+    for param in kb.parameters.values():
+        for i, pv in enumerate(param.versions):
+            out[("param", param.id, i)] = pv
+    return out
+
+
+def _read(path: Path, objects: dict[tuple, Any] | None = None) -> Any:
+    """The object stored at `path`, or None when there is none that can be trusted."""
+    if path is None or not _safe_to_load(path):
         return None
     try:
         blob = path.read_bytes()
@@ -142,26 +175,18 @@ def _read(path: Path) -> dict | None:
     if hashlib.sha256(payload).digest() != digest:
         return None                                   # torn write or bit rot: rebuild
     try:
-        entry = pickle.loads(payload)
-    except Exception:                                 # noqa: BLE001 -- any unreadable entry
+        return _Unpickler(io.BytesIO(payload), objects or {}).load()
+    except Exception:                                 # noqa: BLE001 -- any unreadable file
         return None
-    return entry if isinstance(entry, dict) and "kb" in entry else None
 
 
-def _dumps(entry: dict) -> bytes | None:
-    """The entry pickled; without its compiled sets if those cannot be (a native handle)."""
-    for attempt in (entry, dict(entry, compiled={})):
-        try:
-            return pickle.dumps(attempt, protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception:                             # noqa: BLE001
-            continue
-    return None
-
-
-def _write(directory: Path, path: Path, entry: dict) -> bool:
-    payload = _dumps(entry)
-    if payload is None:
+def _write(directory: Path, path: Path, obj: Any, refs: dict[int, tuple] | None = None) -> bool:
+    buf = io.BytesIO()
+    try:
+        _Pickler(buf, refs or {}).dump(obj)
+    except Exception:                                 # noqa: BLE001 -- e.g. a native handle
         return False
+    payload = buf.getvalue()
     try:
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=directory)
@@ -177,17 +202,17 @@ def _write(directory: Path, path: Path, entry: dict) -> bool:
             raise
     except OSError:                                   # read-only, full, not ours: no cache
         return False
-    _prune(directory, path)
     return True
 
 
-def _prune(directory: Path, keep: Path) -> None:
+def _prune(directory: Path) -> None:
+    """Keep the files of the KEEP most recently written KB versions."""
     try:
-        entries = sorted(directory.glob("kb-*.pickle"), key=lambda p: p.stat().st_mtime,
-                         reverse=True)
-        for old in entries[KEEP:]:
-            if old != keep:
-                old.unlink()
+        mains = sorted(directory.glob("kb-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+        keys = [p.name[3:43] for p in mains if len(p.name) == len("kb-.pickle") + 40]
+        for old in keys[KEEP:]:
+            for f in directory.glob(f"kb-{old}*.pickle"):
+                f.unlink()
     except OSError:
         pass
 
@@ -234,20 +259,30 @@ def _storable(kb: Any, rules_dir: Path) -> Any:
 
 # ---- the cache of one process -----------------------------------------------------------------
 class _Entry:
-    """One KB's entry: loaded or built once per process, written back when it grew."""
+    """One KB's files: `kb-KEY.pickle` (the KB and the holiday tables it used) and one
+    `kb-KEY.c-TOKEN.pickle` per compiled rule set. Each is written as soon as it is built (a batch
+    worker ends without running exit handlers), so the next process finds it."""
 
-    def __init__(self, directory: Path | None, key: str, data: dict) -> None:
+    def __init__(self, directory: Path, key: str, data: dict) -> None:
         self.directory, self.key, self.data = directory, key, data
-        self.dirty = False
+        self.compiled: dict[str, Any] = {}
+        self._refs: dict[int, tuple] | None = None
 
     @property
-    def path(self) -> Path | None:
-        return self.directory / f"kb-{self.key[:40]}.pickle" if self.directory else None
+    def path(self) -> Path:
+        return self.directory / f"kb-{self.key[:40]}.pickle"
 
-    def flush(self) -> None:
-        if self.dirty and self.directory is not None:
-            self.dirty = False
-            _write(self.directory, self.path, self.data)
+    def compiled_path(self, token: str) -> Path:
+        return self.directory / f"kb-{self.key[:40]}.c-{token[:24]}.pickle"
+
+    def save(self) -> None:
+        if _write(self.directory, self.path, self.data):
+            _prune(self.directory)
+
+    def refs(self) -> dict[int, tuple]:
+        if self._refs is None:
+            self._refs = {id(obj): pid for pid, obj in _kb_objects(self.data["kb"]).items()}
+        return self._refs
 
 
 _entries: dict[int, _Entry] = {}        # id(kb) -> its entry (the last few KBs loaded)
@@ -261,19 +296,19 @@ def load_kb(rules_dir: Path = RULES_DIR) -> Any:
     if directory is None:
         from .kbload import load_kb as build
         return build(rules_dir)
-    key = kb_key(rules_dir)
-    entry = _Entry(directory, key, {})
+    entry = _Entry(directory, kb_key(rules_dir), {})
     data = _read(entry.path)
-    if data is None:
+    fresh = not (isinstance(data, dict) and "kb" in data and "holidays" in data)
+    if fresh:
         from .kbload import load_kb as build
-        data = {"kb": _storable(build(rules_dir), rules_dir), "compiled": {}, "holidays": {}}
-        entry.dirty = True
+        data = {"kb": _storable(build(rules_dir), rules_dir), "holidays": {}}
     entry.data = data
     while len(_entries) >= _LIVE:                     # a long process (tests) loads many KBs
-        _entries.pop(next(iter(_entries))).flush()
+        _entries.pop(next(iter(_entries)))
     _entries[id(data["kb"])] = entry
     calendar.preload(data["holidays"])
-    entry.flush()
+    if fresh:
+        entry.save()
     return data["kb"]
 
 
@@ -283,26 +318,21 @@ def compiled(kb: Any, selection: Any, build: Callable[[], Any]) -> Any:
     if entry is None:
         return build()
     token = hashlib.sha256(repr(selection).encode()).hexdigest()
-    found = entry.data["compiled"].get(token)
+    found = entry.compiled.get(token)
+    if found is None:
+        found = _read(entry.compiled_path(token), _kb_objects(kb))
     if found is None:
         found = build()
-        entry.data["compiled"][token] = found
-        entry.dirty = True
+        _write(entry.directory, entry.compiled_path(token), found, entry.refs())
+    entry.compiled[token] = found
     return found
 
 
 def _remember_holidays(key: tuple[str, int], table: dict) -> None:
-    for entry in _entries.values():
+    for entry in list(_entries.values()):
         if key not in entry.data["holidays"]:
             entry.data["holidays"][key] = table
-            entry.dirty = True
+            entry.save()
 
 
 calendar.table_listeners.append(_remember_holidays)
-
-
-@atexit.register
-def flush() -> None:
-    """Write back entries that grew in this process (new compiled sets, holiday years)."""
-    for entry in list(_entries.values()):
-        entry.flush()

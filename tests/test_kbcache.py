@@ -51,7 +51,12 @@ def tiny(tmp_path) -> Path:
 
 
 def entries(d: Path) -> list[Path]:
-    return sorted(d.glob("kb-*.pickle"))
+    """The KB files (one per KB version), without the compiled rule sets stored beside them."""
+    return sorted(f for f in d.glob("kb-*.pickle") if ".c-" not in f.name)
+
+
+def compiled_files(d: Path) -> list[Path]:
+    return sorted(d.glob("kb-*.c-*.pickle"))
 
 
 def _assess(rules_dir: Path) -> dict:
@@ -80,26 +85,28 @@ def test_the_cache_lives_in_the_user_cache_directory(monkeypatch, tmp_path):
 
 
 # ---- hit, miss, staleness ---------------------------------------------------------------------
-def test_a_second_load_is_a_hit_and_compiles_nothing(cache, rules):
+def test_a_second_load_is_a_hit_and_compiles_nothing(cache, rules, monkeypatch):
     first = _assess(rules)
-    assert len(entries(cache)) == 1
-    kbcache.flush()                                     # compiled sets and holidays written back
-    kb = kbcache.load_kb(rules)
-    engine = Engine(kb)
+    assert len(entries(cache)) == 1 and len(compiled_files(cache)) == 1
+    import engine.kbload
+    import engine.compile
 
-    def no_compiling():
-        raise AssertionError("compiled again although the cache holds the compiled rule set")
-    selection = None
-    for token in kbcache._entries[id(kb)].data["compiled"]:
-        selection = token
-    assert selection is not None
-    original = kbcache.compiled
-    try:
-        kbcache.compiled = lambda kb_, sel, build: original(kb_, sel, no_compiling)
-        doc = load_yaml(CARD)
-        assert engine.assess(doc) == first
-    finally:
-        kbcache.compiled = original
+    def no_building(*args, **kwargs):
+        raise AssertionError("built again although the cache holds it")
+    monkeypatch.setattr(engine.kbload, "load_kb", no_building)
+    monkeypatch.setattr(engine.compile, "compile_kb", no_building)
+    import engine.assess
+    monkeypatch.setattr(engine.assess, "compile_kb", no_building, raising=False)
+    kbcache._entries.clear()                          # as in a new process: read from the files
+    again = _assess(rules)
+    assert again == first
+    kb = next(iter(kbcache._entries.values())).data["kb"]
+    # the compiled rule set read back shares the KB's own rule versions (stored as references)
+    entry = next(iter(kbcache._entries.values()))
+    (ckb,) = entry.compiled.values()
+    some = next(iter(ckb.rules.values())).version
+    assert any(v is some for r in kb.rules.values() for v in r.versions)
+    assert compiled_files(cache)[0].stat().st_size < entries(cache)[0].stat().st_size / 2
 
 
 def test_editing_a_rule_is_a_miss_and_the_edit_shows(cache, rules):
@@ -164,14 +171,12 @@ def test_an_unwritable_cache_directory_is_no_cache(monkeypatch, tmp_path, tiny):
     monkeypatch.setenv("APPI_KB_CACHE_DIR", str(blocker / "cache"))   # cannot be created, even by root
     monkeypatch.delenv("APPI_KB_NO_CACHE", raising=False)
     with_nothing = _assess(tiny)
-    kbcache.flush()
     monkeypatch.setenv("APPI_KB_NO_CACHE", "1")
     assert _assess(tiny) == with_nothing
 
 
 def test_a_read_only_cache_is_read_and_never_written(cache, tiny, monkeypatch):
     first = _assess(tiny)
-    kbcache.flush()
     (entry,) = entries(cache)
     stamp = entry.stat().st_mtime_ns
 
@@ -181,30 +186,31 @@ def test_a_read_only_cache_is_read_and_never_written(cache, tiny, monkeypatch):
     (tiny / "kb.yaml").write_text((tiny / "kb.yaml").read_text(encoding="utf-8") + "# x\n",
                                    encoding="utf-8")
     second = _assess(tiny)                                         # a miss that cannot be stored
-    kbcache.flush()
     assert entries(cache) == [entry] and entry.stat().st_mtime_ns == stamp
     assert second == first
 
 
+@pytest.mark.parametrize("which", ["kb", "compiled"])
 @pytest.mark.parametrize("damage", ["flip", "truncate", "garbage", "empty", "group-writable"])
-def test_a_damaged_or_foreign_entry_is_ignored_and_rebuilt(cache, tiny, damage):
+def test_a_damaged_or_foreign_file_is_ignored_and_rebuilt(cache, tiny, damage, which):
     good = _assess(tiny)
-    kbcache.flush()
-    (entry,) = entries(cache)
-    blob = entry.read_bytes()
+    (target,) = entries(cache) if which == "kb" else compiled_files(cache)
+    blob = target.read_bytes()
     if damage == "flip":
-        entry.write_bytes(blob[:-100] + bytes([blob[-100] ^ 0xFF]) + blob[-99:])
+        target.write_bytes(blob[:-100] + bytes([blob[-100] ^ 0xFF]) + blob[-99:])
     elif damage == "truncate":
-        entry.write_bytes(blob[:len(blob) // 2])
+        target.write_bytes(blob[:len(blob) // 2])
     elif damage == "garbage":
-        entry.write_bytes(b"\x80\x05not a pickle at all" * 100)
+        target.write_bytes(b"\x80\x05not a pickle at all" * 100)
     elif damage == "empty":
-        entry.write_bytes(b"")
+        target.write_bytes(b"")
     else:
-        entry.chmod(0o666)         # anyone could have written it: never unpickled
-    assert kbcache._read(entry) is None
+        target.chmod(0o666)         # anyone could have written it: never unpickled
+    assert kbcache._read(target) is None
+    kbcache._entries.clear()                          # as in a new process
     assert _assess(tiny) == good
-    assert kbcache._read(entry) is not None                         # rebuilt in place, ours
+    kb = next(iter(kbcache._entries.values())).data["kb"]
+    assert kbcache._read(target, kbcache._kb_objects(kb)) is not None   # rebuilt in place, ours
 
 
 def test_old_entries_are_pruned(cache, tiny):
