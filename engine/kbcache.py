@@ -89,10 +89,10 @@ def library_versions(names: tuple[str, ...] = LIBRARIES) -> dict[str, str]:
     found: dict[str, str] = {}
     for entry in sys.path:
         try:
-            names = os.listdir(entry or ".")
+            listing = os.listdir(entry or ".")
         except OSError:
             continue
-        for name in names:
+        for name in listing:
             m = re.match(r"^(.+?)-([^-]+)\.(?:dist-info|egg-info)$", name)
             if m:
                 dist = re.sub(r"[-_.]+", "_", m.group(1)).lower()

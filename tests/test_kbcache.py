@@ -153,15 +153,18 @@ def test_the_key_covers_the_engine_code_the_schemas_and_the_libraries(monkeypatc
     schema.write_bytes(schema.read_bytes() + b" ")
     key4 = kbcache.kb_key(RULES_DIR)
     assert key4 != key3                                             # the schemas
-    monkeypatch.setattr(kbcache, "library_versions", lambda: {"holidays": "0.0-other"})
+    monkeypatch.setattr(kbcache, "library_versions", lambda *names: {"holidays": "0.0-other"})
     assert kbcache.kb_key(RULES_DIR) != key4                        # the libraries
 
 
 def test_library_versions_are_read_without_importing_them():
-    versions = kbcache.library_versions()
     from importlib import metadata
-    for name in kbcache.LIBRARIES:
-        assert versions[name] == metadata.version(name), name
+    for names in (kbcache.LIBRARIES, ("click", "durable_rules")):
+        versions = kbcache.library_versions(names)
+        assert set(versions) == set(names)
+        for name in names:
+            assert versions[name] == metadata.version(name), name
+    assert kbcache.library_versions(("no-such-package",)) == {"no-such-package": "unknown"}
 
 
 # ---- never required ---------------------------------------------------------------------------
