@@ -151,10 +151,21 @@ def _rules_dir() -> Path:
     return path
 
 
+def _stamp(rules_dir: Path) -> tuple:
+    """What the KB's files look like now (name, size, mtime): a process that runs several
+    commands (tests, a server) must not keep serving a KB whose files were edited meanwhile."""
+    return tuple(sorted((str(p), st.st_size, st.st_mtime_ns) for p in Path(rules_dir).rglob("*")
+                        if p.is_file() for st in [p.stat()]))
+
+
 @lru_cache(maxsize=4)
-def _engine_at(rules_dir: Path) -> "Engine":
+def _engine_cached(rules_dir: Path, _stamp: tuple) -> "Engine":
     from engine.assess import Engine
     return Engine(rules_dir=rules_dir)
+
+
+def _engine_at(rules_dir: Path) -> "Engine":
+    return _engine_cached(rules_dir, _stamp(rules_dir))
 
 
 def _engine() -> "Engine":
@@ -202,9 +213,25 @@ def load_incident(path: Path) -> "Doc":
     return doc
 
 
-def _assess(incident: str, as_of: str | None) -> tuple["Engine", dict]:
+def load_incident_or_fixture(path: Path) -> tuple["Doc", _dt.date | None]:
+    """An incident, or a fixture's incident with the fixture's own `as_of` (explain, verify)."""
+    from engine.fixtures import load_fixture
+    from engine.paths import display
+    from engine.validate import kind_of
+    from engine.yamlio import load_yaml
+    if kind_of(load_yaml(path, display(path))) == "fixture":
+        fx = load_fixture(path)
+        return fx.incident, fx.as_of
+    return load_incident(path), None
+
+
+def _assess(incident: str, as_of: str | None, fixture_ok: bool = False) -> tuple["Engine", dict]:
     day = parse_date(as_of)
-    doc = load_incident(Path(incident))
+    if fixture_ok:
+        doc, own = load_incident_or_fixture(Path(incident))
+        day = day or own
+    else:
+        doc = load_incident(Path(incident))
     engine = _engine()
     try:
         return engine, engine.assess(doc, day)
@@ -303,10 +330,13 @@ def main() -> None:
               help="Only this part (repeatable): decision, dates, next, attention, a section such "
                    "as report, notice or measures, exceptions, questions, reviews, sources "
                    "(with the verbatim quotes), receipt.")
+@click.option("--codes", is_flag=True,
+              help="Show each conclusion's code beside its label (text, markdown), e.g. "
+                   "確報 [report.final], the name `appi-kb explain` takes.")
 @TODAY
 @LANG
 def assess(incidents: tuple[str, ...], as_of: str | None, fmt: str | None, jobs: int, full: bool,
-           only: tuple[str, ...], today: str | None, lang: str) -> None:
+           only: tuple[str, ...], codes: bool, today: str | None, lang: str) -> None:
     """Assess INCIDENT (a YAML file): the duty to report to the PPC and on which grounds, the
     速報/確報 dates, notice to the individuals, exceptions, open questions — each with its clause.
 
@@ -341,6 +371,9 @@ def assess(incidents: tuple[str, ...], as_of: str | None, fmt: str | None, jobs:
             guess = suggest(name, names)
             raise _input_error(f"unknown section '{name}'", "--section",
                                f"did you mean '{guess}'?" if guess else "one of: " + ", ".join(names))
+    if codes and fmt != "json":
+        from engine.render.codes import with_codes
+        a = with_codes(a)
     _write(render(a, fmt, lang, sections, full=full, only=list(only) or None, today=day))
 
 
@@ -353,15 +386,18 @@ def assess(incidents: tuple[str, ...], as_of: str | None, fmt: str | None, jobs:
 def explain(incident: str, conclusion: str | None, as_of: str | None, lang: str) -> None:
     """Show why: for CONCLUSION (a code such as report_duty; default: the headline conclusions),
     each rule that yields it (id@version, file:line), its verbatim citations, the facts it matched,
-    the conclusions it rests on (recursively) and the exceptions weighed.
+    the parameters it read (value, version, citation), the deadline arithmetic step by step, the
+    conclusions it rests on (recursively) and the exceptions weighed. INCIDENT may be a fixture
+    (its incident, on its own date).
 
     \b
     Example:
       appi-kb explain incident.yaml
       appi-kb explain incident.yaml reg7.item4 --lang en
+      appi-kb explain fixtures/se-05-card-number-only.yaml report.final
     """
     from engine.render import explain as explain_render
-    engine, a = _assess(incident, as_of)
+    engine, a = _assess(incident, as_of, fixture_ok=True)
     present = [c["code"] for c in a["conclusions"]]
     if conclusion is None:      # the headlines this input is about (a request file: the request's)
         codes = [c["code"] for c in a["conclusions"] if c["headline"] and c["displayed"]]
@@ -486,24 +522,30 @@ def test(paths: tuple[str, ...]) -> None:
 @click.argument("rule_id", metavar="[ID]", required=False)
 @LANG
 def rules(rule_id: str | None, lang: str) -> None:
-    """List every rule (id, kind, versions, label) grouped by its source file, or show rule ID in
-    full: each version's condition, conclusion, exceptions, judgment and citations.
+    """List every rule and parameter (id, kind, versions, label) grouped by its source file, or
+    show rule ID in full (each version's condition, conclusion, exceptions, judgment and
+    citations), or parameter ID (each version's value, validity and citations, and the rules
+    that read it).
 
     \b
     Example:
       appi-kb rules
       appi-kb rules act26-1.proviso --lang en
+      appi-kb rules reg7.item4.threshold
     """
     from engine.render import catalog
     kb = _engine().kb
     if rule_id is None:
         _write(_kb_line(kb, lang).lstrip("\n") + "\n" + catalog.render_list(kb, lang))
         return
+    if rule_id in kb.parameters:
+        _write(catalog.render_param(kb, rule_id, lang) + _kb_line(kb, lang))
+        return
     if rule_id not in kb.rules:
-        guess = suggest(rule_id, sorted(kb.rules))
-        raise _input_error(f"unknown rule id '{rule_id}'", "ID",
+        guess = suggest(rule_id, sorted(kb.rules) + sorted(kb.parameters))
+        raise _input_error(f"unknown rule or parameter id '{rule_id}'", "ID",
                            f"did you mean '{guess}'?" if guess else "run `appi-kb rules` for the list")
-    _write(catalog.render_rule(kb, rule_id, lang))
+    _write(catalog.render_rule(kb, rule_id, lang) + _kb_line(kb, lang))
 
 
 FORMAT_TJ = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
@@ -512,11 +554,17 @@ FORMAT_TJ = click.option("--format", "fmt", type=click.Choice(["text", "json"]),
 
 def _run_fixtures():
     """Every fixture beside the KB, run once per process (cite, coverage and mutate start here)."""
-    return _fixtures_at(_rules_dir())
+    root = _rules_dir()
+    return _fixtures_at(root, _stamp(root), _stamp(beside_fixtures(root)))
+
+
+def beside_fixtures(root: Path) -> Path:
+    from engine.paths import beside
+    return beside(root, "fixtures")
 
 
 @lru_cache(maxsize=2)
-def _fixtures_at(rules_dir: Path):
+def _fixtures_at(rules_dir: Path, _kb_stamp: tuple, _fixtures_stamp: tuple):
     from engine.fixtures import load_fixtures, run_fixture
     from engine.paths import beside
     folder = beside(rules_dir, "fixtures")
@@ -565,11 +613,13 @@ def cite(clause: str, fmt: str, lang: str) -> None:
     fixtures in which each rule fires. CLAUSE is a clause name as the output shows it (法…条…項,
     規則…条…号, 通則GL 3-5-3-4, Q6-12), read leniently: full- or half-width digits, 第…条 or
     …条, 但書 or ただし書, with or without 法/規則. A clause also finds the rules citing its parts.
+    CLAUSE may also be a rule or parameter id: its citations, version by version.
 
     \b
     Example:
       appi-kb cite Q6-12
       appi-kb cite "通則GL 3-5-3-4" --format json
+      appi-kb cite reg7.item4.threshold
     """
     from engine.cite import lookup
     from engine.coverage import fixture_hits
@@ -633,6 +683,180 @@ def mutate(fmt: str, lang: str, rule_id: str | None) -> None:
            mutate_text(data, lang) + _kb_line(engine.kb, lang))
     if any(not o["killed_by"] for o in data):
         raise click.exceptions.Exit(EXIT_FAILED)
+
+
+@main.command()
+@RULES
+@click.argument("receipt_file", metavar="RECEIPT")
+@click.argument("incident", metavar="INCIDENT")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="text for people, json for tools.")
+@LANG
+def verify(receipt_file: str, incident: str, fmt: str, lang: str) -> None:
+    """Re-run INCIDENT and check it against RECEIPT (the JSON of `assess --format json`, or its
+    receipt): `identical`, or what differs — the conclusions, and why: the input, the KB's files,
+    the release, the rule and parameter versions, the packages (holidays), the engine's code or
+    the schemas. Exits 1 when the assessment differs.
+
+    \b
+    Example:
+      appi-kb assess incident.yaml --format json > assessment.json
+      appi-kb verify assessment.json incident.yaml
+    """
+    from engine import verify as ver
+    receipt, body = ver.read_receipt(Path(receipt_file))
+    as_of = receipt.get("as_of") if receipt.get("as_of_source") == "--as-of" else None
+    _engine_, new = _assess(incident, as_of, fixture_ok=True)
+    result = ver.compare(receipt, body, new)
+    _write(_json(result) if fmt == "json" else ver.render_text(result, lang))
+    if result["verdict"] != "identical":
+        raise click.exceptions.Exit(EXIT_FAILED)
+
+
+@main.command()
+@RULES
+@click.argument("ref_or_dir", metavar="[REF_OR_DIR]", required=False, default="HEAD")
+@click.option("--as-of", "as_of", metavar="YYYY-MM-DD",
+              help="Also compare every incident as of this date (the law in force then), besides "
+                   "each on its own date.")
+@click.option("--incidents", "incidents", metavar="PATH", multiple=True,
+              help="A folder (or file) of incidents to compare too; may be repeated.")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
+              show_default=True, help="text for people, markdown for a review comment, json for tools.")
+@LANG
+def diff(ref_or_dir: str, as_of: str | None, incidents: tuple[str, ...], fmt: str, lang: str) -> None:
+    """Compare the working knowledge base with the one at REF_OR_DIR (a git ref of the repository
+    holding it, default HEAD; or a folder): the rules, rule versions, parameters, citations and
+    labels added, changed or removed, and for every fixture, every example and the --incidents
+    the conclusions whose status, values, deadlines or dates change — each incident on its own
+    date and, with --as-of, on that date too. Exits 1 when any outcome changes.
+
+    \b
+    Example:
+      appi-kb diff                               uncommitted changes against HEAD
+      appi-kb diff main --as-of 2027-05-01       this branch against main, also as of that day
+      appi-kb diff ../old-checkout --format markdown > review.md
+    """
+    from engine import diff as d
+    from engine.assess import Engine
+    from engine.paths import beside, where
+    from engine.render import diff as render_diff
+    day = parse_date(as_of)
+    engine = _engine()
+    work = engine.kb
+    for path in incidents:
+        if not Path(path).exists():
+            raise _input_error(f"no such file or folder '{path}'", "--incidents")
+    base = d.resolve_base(ref_or_dir, work.root)
+    try:
+        base_kb = d.load_base(base)
+        cases, problems = d.cases(beside(work.root, "fixtures"), beside(work.root, "examples"),
+                                  [Path(p) for p in incidents])
+        doc = d.run(base_kb, work, Engine(kb=base_kb), engine, cases, day, base.label,
+                    where(work.root))
+    finally:
+        base.cleanup()
+    doc["problems"] = problems
+    _write(d.dumps(doc) if fmt == "json" else
+           render_diff.render_markdown(doc, lang) if fmt == "markdown" else
+           render_diff.render_text(doc, lang))
+    if doc["outcomes_changed"]:
+        raise click.exceptions.Exit(EXIT_FAILED)
+
+
+@main.command()
+@RULES
+@click.option("--version", "version", metavar="X.Y.Z",
+              help="The version to release (default: kb.version when it is already ahead of the "
+                   "last release, else the next patch; the first release: the next minor).")
+@click.option("--bump", type=click.Choice(["patch", "minor", "major"]),
+              help="Release the next patch, minor or major version after the last release.")
+@click.option("--since", metavar="REF",
+              help="The previous release, for the CHANGELOG (default: the commit that last wrote "
+                   "kb.lock.json).")
+@click.option("--relock", is_flag=True,
+              help="Only regenerate kb.lock.json for the KB as it is, at its kb.version (after a "
+                   "merge conflict in the lock); no version change, no CHANGELOG entry.")
+@click.option("--today", metavar="YYYY-MM-DD",
+              help="The release date for the CHANGELOG (default: APPI_KB_TODAY, else the system date).")
+@LANG
+def release(version: str | None, bump: str | None, since: str | None, relock: bool,
+            today: str | None, lang: str) -> None:
+    """Release the knowledge base: set kb.version, write rules/kb.lock.json (the content hash of
+    every rule version and parameter version, and of every file) and add a CHANGELOG entry
+    generated by `appi-kb diff` against the previous release. Refuses while `appi-kb validate`
+    reports errors (a released version changed in place among them).
+
+    \b
+    Example:
+      appi-kb release                     kb.version if ahead of the last release, else next patch
+      appi-kb release --bump minor
+      appi-kb release --relock            after a merge conflict in kb.lock.json
+    """
+    from engine import diff as d
+    from engine import release as rel
+    from engine import validate as v
+    from engine.assess import Engine
+    from engine.kbload import load_kb
+    from engine.paths import beside, display
+    root = _rules_dir()
+    if relock:
+        kb = load_kb(root)
+        path = rel.write_lock(kb)
+        lock = rel.build_lock(kb)
+        _write(f"wrote {display(path)}: kb {kb.version} as the KB is now "
+               f"({len(lock['rules'])} rule versions, {len(lock['parameters'])} parameter versions)\n")
+        return
+    report = v.validate_project(root, beside(root, "fixtures"), beside(root, "examples"))
+    blocking = [e for e in report.sorted_errors() if e.kind != rel.UNBUMPED]
+    if blocking:
+        _fail(["release refused: `appi-kb validate` reports errors; fix them first"]
+              + [str(e) for e in blocking], EXIT_INPUT)
+    kb = load_kb(root)
+    state = rel.check(kb)
+    released = state.lock["kb_version"] if state.lock else None
+    if version is not None:
+        if rel.parse_version(version) is None:
+            raise _input_error(f"'{version}' is not MAJOR.MINOR.PATCH", "--version",
+                               "write three numbers, e.g. 0.3.0")
+        new = version
+    elif bump is not None:
+        new = rel.bump(released or kb.version, bump)
+    elif state.version_ahead:
+        new = kb.version
+    elif released is None:
+        new = rel.bump(kb.version, "minor")
+    elif state.status == "released":
+        _write(f"nothing to release: the KB is release {released} (kb.lock.json matches)\n")
+        return
+    else:
+        new = rel.bump(released, "patch")
+    if released is not None and rel.parse_version(new) <= rel.parse_version(released):
+        raise _input_error(f"version {new} is not above the last release {released}",
+                           "--version" if version else "kb.version",
+                           f"release {rel.bump(released, 'patch')} or later")
+    ref = since or rel.last_release_commit(root)
+    diff_doc, base_label = None, None
+    if ref is not None:
+        base = d.resolve_base(ref, root)
+        try:
+            base_kb = d.load_base(base)
+            cases, _problems = d.cases(beside(root, "fixtures"), beside(root, "examples"), [])
+            diff_doc = d.run(base_kb, kb, Engine(kb=base_kb), Engine(kb=kb), cases, None,
+                             base.label, display(root))
+            base_label = f"{base_kb.version} ({base.label})"
+        finally:
+            base.cleanup()
+    rel.set_kb_version(root, new)
+    kb = load_kb(root)
+    lock_file = rel.write_lock(kb)
+    day = parse_date(today or os.environ.get("APPI_KB_TODAY"), "--today") or _dt.date.today()
+    log = rel.write_changelog(root, rel.changelog_entry(new, day, kb, diff_doc, base_label, lang))
+    lock = rel.build_lock(kb)
+    _write(f"released {kb.id} {new}: kb.version in {display(root / 'kb.yaml')}, "
+           f"{display(lock_file)} ({len(lock['rules'])} rule versions, "
+           f"{len(lock['parameters'])} parameter versions), {display(log)}\n"
+           "commit these three files together\n")
 
 
 @main.command()

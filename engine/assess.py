@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from . import kbcache
+from . import numbers
 from . import receipt as _receipt
 from .calendar import count_days, window
 from .compile import CompiledKB, compile_kb
@@ -260,6 +261,9 @@ class _Builder:
                "fired": self.fired(rid)}
         if v.judgment:
             out["judgment"] = v.judgment
+        params = numbers.rule_parameters(self.kb, v, self.day, self.cite)   # the numbers it read
+        if params:
+            out["parameters"] = params
         return out
 
     def derivations(self, st) -> list[dict]:
@@ -373,6 +377,8 @@ class _Builder:
         conv = self.ckb.params[spec["convention"]["param"]]
         out: dict[str, Any] = {"rule": rid, "days": days, "convention": spec["convention"]["param"],
                                "start": start.isoformat() if start else None, "due": None}
+        out["parameters"] = numbers.spec_parameters(self.kb, spec, ("days", "convention"), self.day,
+                                                    self.cite)
         if start is None:
             out["questions"] = questions
             return out
@@ -380,6 +386,8 @@ class _Builder:
         out["due"] = counted.day.isoformat()
         out["nominal"] = counted.nominal.isoformat()
         out["skipped"] = [{"date": d.isoformat(), "reason": why} for d, why in counted.skipped]
+        out["start_source"] = numbers.start_source(spec["start"], lambda e: self.date_expr(e)[0])
+        out["steps"] = numbers.deadline_steps(start, out["start_source"], days, conv, counted)
         return out
 
     def window(self, spec: dict, rid: str) -> dict:
@@ -388,6 +396,10 @@ class _Builder:
         conv = self.ckb.params[spec["convention"]["param"]]
         out: dict[str, Any] = {"rule": rid, "from_day": first, "to_day": last,
                                "start": start.isoformat() if start else None, "from": None, "to": None}
+        out["parameters"] = numbers.spec_parameters(self.kb, spec, ("from_day", "to_day", "convention"),
+                                                    self.day, self.cite)
+        if start is not None:
+            out["start_source"] = numbers.start_source(spec["start"], lambda e: self.date_expr(e)[0])
         if start is None:
             out["questions"] = questions
             return out

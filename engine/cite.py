@@ -11,6 +11,7 @@ import difflib
 from .citations import normalise_clause
 from .errors import InputError
 from .model import KB
+from .release import param_versions
 
 
 def _keys(kb: KB) -> dict[str, str]:
@@ -34,7 +35,10 @@ def _is_part(query: str, key: str) -> bool:
 
 
 def lookup(kb: KB, clause: str, fixture_hits: dict[str, list[str]] | None = None) -> dict:
-    """Rules citing `clause` (or its parts), each with the citation and the fixtures it fires in."""
+    """Rules citing `clause` (or its parts), each with the citation and the fixtures it fires in.
+    A rule or parameter id instead of a clause gives that rule's or parameter's citations."""
+    if clause in kb.rules or clause in kb.parameters:
+        return _by_id(kb, clause, fixture_hits)
     query = normalise_clause(clause)
     keys = _keys(kb)
     queries = [query]
@@ -49,32 +53,58 @@ def lookup(kb: KB, clause: str, fixture_hits: dict[str, list[str]] | None = None
     entries = []
     for rule in sorted(kb.rules.values(), key=lambda r: r.id):
         for v in rule.versions:
-            for c in v.citations:
-                if c.key in matched:
-                    entries.append({
-                        "clause": c.key, "rule": rule.id, "version": v.version, "label": kb.rule_label(rule.id),
-                        "valid_from": v.valid_from.isoformat(),
-                        "valid_to": v.valid_to.isoformat() if v.valid_to else None,
-                        "file": v.file, "line": c.line, "quote": c.data["quote"],
-                        "status": c.status, "verified_on": c.data.get("verified_on"),
-                        "checked_against": c.data.get("checked_against"),
-                        "unverified_reason": c.data.get("unverified_reason"),
-                        "url": c.data.get("url"),
-                        "fixtures": (fixture_hits or {}).get(v.ref, []),
-                    })
+            entries += [_rule_entry(kb, rule, v, c, fixture_hits) for c in v.citations
+                        if c.key in matched]
     for p in sorted(kb.parameters.values(), key=lambda p: p.id):
-        for i, pv in enumerate(p.versions):
-            for c in pv.citations:
-                if c.key in matched:
-                    entries.append({
-                        "clause": c.key, "rule": f"param:{p.id}", "version": i + 1, "label": p.label,
-                        "valid_from": pv.valid_from.isoformat(),
-                        "valid_to": pv.valid_to.isoformat() if pv.valid_to else None,
-                        "file": p.file, "line": c.line, "quote": c.data["quote"],
-                        "status": c.status, "verified_on": c.data.get("verified_on"),
-                        "checked_against": c.data.get("checked_against"),
-                        "unverified_reason": c.data.get("unverified_reason"),
-                        "url": c.data.get("url"), "fixtures": [], "value": pv.value,
-                    })
+        for ref, pv in param_versions(p):
+            entries += [_param_entry(kb, p, ref, pv, c, fixture_hits) for c in pv.citations
+                        if c.key in matched]
     entries.sort(key=lambda e: (e["clause"], e["rule"], e["version"]))
     return {"query": clause, "normalised": query, "clauses": matched, "citations": entries}
+
+
+def _citation_fields(c) -> dict:
+    return {"clause": c.key, "line": c.line, "quote": c.data["quote"], "status": c.status,
+            "verified_on": c.data.get("verified_on"),
+            "checked_against": c.data.get("checked_against"),
+            "unverified_reason": c.data.get("unverified_reason"), "url": c.data.get("url")}
+
+
+def _rule_entry(kb: KB, rule, v, c, fixture_hits) -> dict:
+    out = {"rule": rule.id, "version": v.version, "label": kb.rule_label(rule.id),
+           "valid_from": v.valid_from.isoformat(),
+           "valid_to": v.valid_to.isoformat() if v.valid_to else None, "file": v.file,
+           "fixtures": (fixture_hits or {}).get(v.ref, [])}
+    out.update(_citation_fields(c))
+    return out
+
+
+def _param_entry(kb: KB, p, ref: str, pv, c, fixture_hits) -> dict:
+    """A parameter's citation; its fixtures are those where a rule reading it fires while this
+    version is in force (the fixture hits of those rule versions)."""
+    from .numbers import param_uses
+    readers = [v.ref for r in kb.rules.values() for v in r.versions
+               if p.id in param_uses(v.when, v.then)
+               and v.valid_from <= (pv.valid_to or v.valid_from) and (v.valid_to is None or pv.valid_from <= v.valid_to)]
+    fixtures = sorted({f for ref_ in readers for f in (fixture_hits or {}).get(ref_, [])})
+    out = {"rule": f"param:{p.id}", "version": int(ref.rsplit("#", 1)[1]), "label": p.label,
+           "valid_from": pv.valid_from.isoformat(),
+           "valid_to": pv.valid_to.isoformat() if pv.valid_to else None, "file": p.file,
+           "fixtures": fixtures, "value": pv.value, "read_by": sorted(readers)}
+    out.update(_citation_fields(c))
+    return out
+
+
+def _by_id(kb: KB, ident: str, fixture_hits) -> dict:
+    entries = []
+    if ident in kb.rules:
+        rule = kb.rules[ident]
+        for v in rule.versions:
+            entries += [_rule_entry(kb, rule, v, c, fixture_hits) for c in v.citations]
+    else:
+        p = kb.parameters[ident]
+        for ref, pv in param_versions(p):
+            entries += [_param_entry(kb, p, ref, pv, c, fixture_hits) for c in pv.citations]
+    entries.sort(key=lambda e: (e["version"], e["clause"]))
+    return {"query": ident, "normalised": ident, "clauses": sorted({e["clause"] for e in entries}),
+            "citations": entries}

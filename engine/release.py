@@ -42,6 +42,7 @@ from .model import KB
 LOCK_NAME = "kb.lock.json"
 CHANGELOG_NAME = "CHANGELOG.md"
 LOCK_FORMAT = 1
+UNBUMPED = "release-version"      # the error kind of "content changed, kb.version did not"
 _SEMVER = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
 
 
@@ -111,7 +112,23 @@ def build_lock(kb: KB) -> dict:
 
 
 def lock_text(lock: dict) -> str:
-    return json.dumps(lock, ensure_ascii=False, indent=1, sort_keys=False) + "\n"
+    """JSON with one line per file and per version, so a diff of the lock reads like the change."""
+    def one(v) -> str:
+        return json.dumps(v, ensure_ascii=False, sort_keys=True)
+    lines = ["{"]
+    items = list(lock.items())
+    for i, (key, value) in enumerate(items):
+        comma = "," if i < len(items) - 1 else ""
+        if isinstance(value, dict) and value:
+            lines.append(f"  {one(key)}: {{")
+            inner = list(value.items())
+            lines += [f"    {one(k)}: {one(v)}{',' if j < len(inner) - 1 else ''}"
+                      for j, (k, v) in enumerate(inner)]
+            lines.append(f"  }}{comma}")
+        else:
+            lines.append(f"  {one(key)}: {one(value)}{comma}")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
 
 
 def lock_path(kb_or_root) -> Path:
@@ -169,6 +186,7 @@ class ReleaseState:
     notes: list[str] = field(default_factory=list)
     changed_files: list[str] = field(default_factory=list)
     corrected: list[str] = field(default_factory=list)      # released versions whose text changed
+    version_ahead: bool = False                              # kb.version above the lock's
 
     @property
     def status(self) -> str:
@@ -176,11 +194,9 @@ class ReleaseState:
         (content changed, version not: an error), unlocked (never released)."""
         if self.lock is None:
             return "unlocked"
-        if any(e.kind == "release" for e in self.errors):
+        if any(e.kind in ("release", UNBUMPED) for e in self.errors):
             return "modified"
         return "released" if not self.changed_files and not self.version_ahead else "unreleased"
-
-    version_ahead: bool = False
 
 
 def check(kb: KB) -> ReleaseState:
@@ -218,8 +234,12 @@ def check(kb: KB) -> ReleaseState:
             kb, ("kb", "version"), f"the knowledge base changed since release {released} "
             f"({what}{more}) but kb.version is still {released}",
             f"set kb.version in rules/kb.yaml to {bump(released, 'patch')} (or a higher minor/major) "
-            "to mark the work unreleased; `appi-kb release` records it", "release"))
+            "to mark the work unreleased; `appi-kb release` records it", UNBUMPED))
     state.version_ahead = mine is not None and theirs is not None and mine > theirs
+    if state.version_ahead:
+        state.notes.append(f"{_where(kb)}: kb {kb.version} is unreleased work since release {released}"
+                           + (f" ({len(state.changed_files)} file(s) changed)" if state.changed_files else "")
+                           + ": `appi-kb release` records it")
 
     now = version_hashes(kb)
     versions = {v.ref: v for r in kb.rules.values() for v in r.versions}
@@ -256,7 +276,12 @@ def _where(kb: KB) -> str:
 
 def _kb_error(kb: KB, path: tuple, message: str, hint: str, kind: str) -> InputError:
     from .paths import display
-    return kb.error_at(display(Path(kb.root) / "kb.yaml"), path, message, hint, kind=kind)
+    from .yamlio import load_yaml
+    where = display(Path(kb.root) / "kb.yaml")
+    try:
+        return load_yaml(Path(kb.root) / "kb.yaml", where).error(path, message, hint, kind=kind)
+    except InputError:
+        return InputError(message, file=where, hint=hint, kind=kind)
 
 
 def _version_where(kb: KB, kind: str, obj) -> tuple[str, int | None]:
@@ -311,3 +336,59 @@ def set_kb_version(root: Path, version: str) -> None:
             return
     raise InputError("cannot find `version:` under `kb:`", file=str(path), kind="lock",
                      hint="write kb.version in rules/kb.yaml as `kb:` / `  version: 0.1.0`")
+
+
+# ---- the CHANGELOG --------------------------------------------------------------------------
+CHANGELOG_HEAD = ("# Changelog of the knowledge base\n\n"
+                  "Written by `appi-kb release` from `appi-kb diff` against the previous release; "
+                  "newest first.\n")
+
+
+def changelog_entry(version: str, day: _dt.date, kb: KB, diff_doc: dict | None, base_label: str | None,
+                    lang: str = "ja") -> str:
+    """One release's entry: what changed in the KB and whose outcomes change (own dates)."""
+    from .render.diff import change_text, outcome_text, w
+    out = [f"## {version} — {day.isoformat()}", ""]
+    n_versions = sum(len(r.versions) for r in kb.rules.values())
+    n_params = sum(len(p.versions) for p in kb.parameters.values())
+    out.append(f"rules SHA-256 `{kb.files_hash}` · {len(kb.rules)} rules ({n_versions} versions), "
+               f"{len(kb.parameters)} parameters ({n_params} versions), "
+               f"{len(kb.conclusions)} conclusions")
+    if diff_doc is None:
+        out += ["", "First locked release: every rule version and parameter version is recorded "
+                    f"in rules/{LOCK_NAME}."]
+        return "\n".join(out) + "\n"
+    out += [f"since {base_label}", "", f"### {w(lang, 'kb_changes', n=len(diff_doc['kb_changes']))}", ""]
+    out += [f"- {change_text(c, lang)}" for c in diff_doc["kb_changes"]] or [f"- {w(lang, 'none')}"]
+    for run in diff_doc["outcomes"]:
+        title = (w(lang, "own", changed=len(run["changed"]), compared=run["compared"])
+                 if run["as_of"] == "own" else
+                 w(lang, "at", date=run["as_of"], changed=len(run["changed"]), compared=run["compared"]))
+        out += ["", f"### {title}", ""]
+        if not run["changed"]:
+            out.append(f"- {w(lang, 'none')}")
+        for case in run["changed"]:
+            out.append(f"- `{case['id']}` ({case['file']})")
+            out += [f"  - {outcome_text(d, lang)}" for d in case["changes"]]
+    return "\n".join(out) + "\n"
+
+
+def write_changelog(root: Path, entry: str) -> Path:
+    path = Path(root) / CHANGELOG_NAME
+    old = path.read_text(encoding="utf-8") if path.is_file() else CHANGELOG_HEAD
+    head, sep, rest = old.partition("\n## ")
+    text = head.rstrip("\n") + "\n\n" + entry + ("\n## " + rest if sep else "")
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def last_release_commit(root: Path) -> str | None:
+    """The commit that last wrote the lock (the previous release), if the KB is in git."""
+    import subprocess
+    try:
+        r = subprocess.run(["git", "log", "-1", "--format=%H", "--", LOCK_NAME], cwd=root,
+                           capture_output=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    sha = r.stdout.decode().strip()
+    return sha if r.returncode == 0 and sha else None

@@ -77,6 +77,7 @@ def check_kb(root: Path, report: Report) -> KB | None:
         return None
     report.warnings.extend(kb.warnings)
     check_quotes(kb, report)
+    check_release(kb, report)
     if not report.kb_label:
         from .paths import where
         report.kb_label = f"{kb.id} {kb.version} ({where(kb.root)})"
@@ -90,6 +91,20 @@ def check_kb(root: Path, report: Report) -> KB | None:
             for e in (exc.errors if isinstance(exc, InputErrors) else [exc]):
                 report.add(_on_day(e, day))
     return kb
+
+
+def check_release(kb: KB, report: Report) -> None:
+    """The KB against its release lock (engine/release.py): no released version changed in place,
+    no content changed under a released kb.version."""
+    from . import release
+    try:
+        state = release.check(kb)
+    except InputError as exc:
+        report.add(exc)
+        return
+    for err in state.errors:
+        report.add(err)
+    report.notes.extend(state.notes)
 
 
 def check_quotes(kb: KB, report: Report) -> None:

@@ -54,3 +54,12 @@ def new_param_version(rules: Path, pid: str, value, valid_from: str, valid_to_ol
 def set_kb_version(rules: Path, version: str) -> None:
     from engine.release import set_kb_version as _set
     _set(rules, version)
+
+
+def bump_if_released(rules: Path) -> None:
+    """After a release, a change needs kb.version above the lock's (unreleased work)."""
+    from engine.release import bump, read_lock
+    lock, _ = read_lock(rules)
+    data = load_yaml(rules / "kb.yaml").data
+    if lock is not None and data["kb"]["version"] == lock["kb_version"]:
+        set_kb_version(rules, bump(lock["kb_version"], "patch"))

@@ -61,6 +61,10 @@ class _Tree:
             out.append(inner + msg(self.lang, "f.since_text", date=c["since"]))
         if c.get("unless"):
             out.append(inner + self._label("f.unless", ", ".join(c["unless"])))
+        for key in ("deadline", "window"):           # the arithmetic, step by step
+            for spec in [c.get(key)] + list(c.get(key + "_alternatives", [])):
+                if spec:
+                    out += self.arithmetic(key, spec, depth + 1)
         if c["status"] in ("undetermined", "needs_review"):
             if c["questions"]:
                 out.append(inner + self._label("f.ask", ", ".join(q["fact"] for q in c["questions"])))
@@ -97,6 +101,7 @@ class _Tree:
             out.append(pad + INDENT + self._label("c.judgment",
                                                   text_of(r["judgment"].get("question"), self.lang)))
         out += self.citations(r["citations"], depth + 1)
+        out += self.parameters(r.get("parameters", []), depth + 1)
         many = len(r["derivations"]) > 1
         for n, d in enumerate(r["derivations"], 1):
             base = depth + 1
@@ -104,6 +109,56 @@ class _Tree:
                 out.append(INDENT * base + f"{msg(self.lang, 'x.path', n=n)}{colon(self.lang)}".rstrip())
                 base += 1
             out += self.derivation(d, base)
+        return out
+
+    def parameters(self, params: list[dict], depth: int) -> list[str]:
+        """Each number a rule or a deadline read: value, parameter version, validity, the tests
+        that compare with it, and the clause that sets it."""
+        pad, out = INDENT * depth, []
+        sep = "〜" if self.lang == "ja" else ".."
+        for p in params:
+            value = p["value"]
+            shown = (f"{value:,}" if isinstance(value, int) and not isinstance(value, bool)
+                     else json.dumps(value, ensure_ascii=False, sort_keys=True))
+            unit = p.get("unit") or ""
+            extra = [f"{p['valid_from']}{sep}{p.get('valid_to') or ''}"]
+            tests = [f"{'not ' if t.get('negated') else ''}{t['fact']} {t['test']}"
+                     for t in p.get("tests", [])]
+            if tests:
+                extra.append(f"{msg(self.lang, 'n.read_by')} {', '.join(tests)}")
+            out.append(f"{pad}{msg(self.lang, 'n.param')} {p['version']} "
+                       f"{text_of(p['label'], self.lang)} = {shown}{' ' + unit if unit else ''}"
+                       f" ({'; '.join(extra)})")
+            out += self.citations(p.get("citations", []), depth + 1)
+        return out
+
+    def arithmetic(self, key: str, d: dict, depth: int) -> list[str]:
+        """The deadline (or window) computed by hand: start day and its source, which day is
+        day 1, the count, each day skipped and why, the result; then the parameters used."""
+        from .view import skipped_reason
+        pad, inner = INDENT * depth, INDENT * (depth + 1)
+        out = [f"{pad}{msg(self.lang, 'n.' + key, rule=d['rule'])}{colon(self.lang)}".rstrip()]
+        if d.get("start") is None:
+            facts = ", ".join(q["fact"] for q in d.get("questions", [])) or msg(self.lang, "unknown")
+            out.append(inner + msg(self.lang, "n.no_start", facts=facts))
+        elif key == "window":
+            out.append(inner + msg(self.lang, "n.window_span", from_day=d["from_day"],
+                                   to_day=d["to_day"], first=d["from"], last=d["to"],
+                                   start=d["start"], source=d.get("start_source", "?")))
+        for step in d.get("steps", []):
+            kind = step["step"]
+            if kind == "start":
+                out.append(inner + msg(self.lang, "n.start", date=step["date"], source=step["source"]))
+            elif kind == "day_one":
+                out.append(inner + msg(self.lang, "n.day_one", date=step["date"], n=step["start_is_day"]))
+            elif kind == "count":
+                out.append(inner + msg(self.lang, "n.count", days=step["days"], date=step["date"]))
+            elif kind == "skip":
+                out.append(inner + msg(self.lang, "n.skip", date=step["date"],
+                                       reason=skipped_reason(step["reason"], self.lang)))
+            elif kind == "due":
+                out.append(inner + msg(self.lang, "n.due", date=step["date"]))
+        out += self.parameters(d.get("parameters", []), depth + 1)
         return out
 
     def derivation(self, d: dict, depth: int) -> list[str]:
