@@ -45,7 +45,8 @@ def param_uses(when: Any, then: Any) -> dict[str, list[dict]]:
     found: dict[str, list[dict]] = {}
     _walk(when, found)
     _walk(then, found)
-    return {k: found[k] for k in sorted(found)}
+    return {k: sorted(found[k], key=lambda t: (t["fact"], t["test"], t["negated"]))
+            for k in sorted(found)}
 
 
 def parameter_entry(kb: KB, pid: str, day: _dt.date, cite: Callable) -> dict | None:
@@ -56,7 +57,7 @@ def parameter_entry(kb: KB, pid: str, day: _dt.date, cite: Callable) -> dict | N
     return {"id": pid, "version": param_ref(p, pv), "value": pv.value, "unit": p.unit,
             "label": p.label, "valid_from": pv.valid_from.isoformat(),
             "valid_to": pv.valid_to.isoformat() if pv.valid_to else None,
-            "file": p.file, "citations": [cite(c) for c in pv.citations]}
+            "citations": [cite(c) for c in pv.citations]}
 
 
 def rule_parameters(kb: KB, version, day: _dt.date, cite: Callable) -> list[dict]:

@@ -15,6 +15,12 @@ import pytest
 import cli
 from conftest import BAD, DATA, INCIDENTS, ROOT
 
+# how `test` names the knowledge base it used (the version moves with each release)
+from engine.paths import RULES_DIR  # noqa: E402
+from engine.yamlio import load_yaml  # noqa: E402
+
+KB_LINE = f"knowledge base: appi-kb {load_yaml(RULES_DIR / 'kb.yaml').data['kb']['version']} (rules)"
+
 CARD = INCIDENTS / "card_leak.yaml"
 ENTRUSTEE = INCIDENTS / "entrustee_notified.yaml"
 OPEN = INCIDENTS / "open_questions.yaml"
@@ -301,7 +307,7 @@ def test_rules_shows_one_rule_with_versions_and_citations(run):
 def test_rules_unknown_id_suggests(run):
     r = run("rules", "act26-1.provisso")
     assert r.code == 2 and r.stdout == ""
-    assert r.stderr == "ID: unknown rule id 'act26-1.provisso' — did you mean 'act26-1.proviso'?\n"
+    assert r.stderr == "ID: unknown rule or parameter id 'act26-1.provisso' — did you mean 'act26-1.proviso'?\n"
 
 
 # ---- validate --------------------------------------------------------------------------------
@@ -405,7 +411,7 @@ def test_test_command_all_pass(run):
     r = run("test", DATA / "fixtures" / "pass")
     assert r.code == 0
     assert r.stdout.splitlines() == ["PASS cli-card-leak", "PASS cli-entrustee-notified",
-                                     "knowledge base: appi-kb 0.1.0 (rules)", "2 passed, 0 failed"]
+                                     KB_LINE, "2 passed, 0 failed"]
 
 
 def test_test_command_reports_failures(run):
@@ -421,7 +427,7 @@ def test_test_command_reports_failures(run):
 def test_test_command_with_no_fixtures(run, tmp_path):
     r = run("test", tmp_path)
     assert r.code == 0
-    assert r.stdout == "knowledge base: appi-kb 0.1.0 (rules)\n0 passed, 0 failed\n"
+    assert r.stdout == KB_LINE + "\n0 passed, 0 failed\n"
     assert "no fixtures found" in r.stderr
 
 

@@ -33,8 +33,8 @@ def render_list(kb: KB, lang: str = "ja") -> str:
             out.append(f"{INDENT}{p.id:<{width}}  {'param':<{kinds}}  {_param_versions(p)}  "
                        f"{text_of(p.label, lang)}")
         out.append("")
-    out.append(msg(lang, "c.total", files=len(set(by_file) | set(params)), rules=len(kb.rules))
-               + msg(lang, "list_sep") + msg(lang, "c.params_total", n=len(kb.parameters)))
+    out.append(msg(lang, "c.params_total", n=len(kb.parameters)))
+    out.append(msg(lang, "c.total", files=len(set(by_file) | set(params)), rules=len(kb.rules)))
     return "\n".join(out) + "\n"
 
 
