@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import platform
+import weakref
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -65,7 +66,7 @@ def schemas() -> dict[str, dict[str, str]]:
 def static(kb: KB) -> dict:
     """The receipt's parts that do not depend on the incident (computed once per loaded KB)."""
     cached = _STATIC.get(id(kb))
-    if cached is not None and cached[0] is kb:
+    if cached is not None and cached[0]() is kb:
         return dict(cached[1], kb_dir=where_kb(kb))
     from . import release
     state = release.check(kb)
@@ -82,11 +83,14 @@ def static(kb: KB) -> dict:
         "code_sha256": code_sha256(),
         "packages": packages(),
     }
-    _STATIC[id(kb)] = (kb, out)         # not on the KB itself: that may be pickled by the KB cache
+    # beside the KB, not on it (the KB cache pickles KBs), and only while it lives (mutate makes
+    # hundreds of short-lived mutant KBs)
+    _STATIC[id(kb)] = (weakref.ref(kb), out)
+    weakref.finalize(kb, _STATIC.pop, id(kb), None)
     return dict(out, kb_dir=where_kb(kb))
 
 
-_STATIC: dict[int, tuple[KB, dict]] = {}
+_STATIC: dict[int, tuple[weakref.ref, dict]] = {}
 
 
 def where_kb(kb: KB) -> str | None:
