@@ -71,23 +71,31 @@ def rule_parameters(kb: KB, version, day: _dt.date, cite: Callable) -> list[dict
     return out
 
 
-def start_source(expr: dict, date_of: Callable[[dict], _dt.date | None]) -> str:
-    """Which part of a date expression gave the start day: a fact name, `since:CODE`, or (for
-    latest_of / earliest_of) the part whose date was chosen."""
+def start_source(expr: dict, date_of: Callable[[dict], _dt.date | None]) -> dict:
+    """Which part of a date expression gave the start day: {"fact": NAME} or {"since": CODE},
+    with "of": latest_of / earliest_of when it was chosen among several."""
     if "fact" in expr:
-        return expr["fact"]
+        return {"fact": expr["fact"]}
     if "since" in expr:
-        return f"since:{expr['since']}"
+        return {"since": expr["since"]}
     key = "latest_of" if "latest_of" in expr else "earliest_of"
     dated = [(date_of(e), e) for e in expr[key]]
     dated = [(d, e) for d, e in dated if d is not None]
     if not dated:
-        return key
+        return {"of": key}
     pick = max(dated, key=lambda x: x[0]) if key == "latest_of" else min(dated, key=lambda x: x[0])
-    return f"{key}:{start_source(pick[1], date_of)}"
+    return dict(start_source(pick[1], date_of), of=key)
 
 
-def deadline_steps(start: _dt.date, source: str, days: int, convention: dict, counted) -> list[dict]:
+def source_text(src: dict | None) -> str:
+    """A start source for people: dates.learned, since reg7.reportable (latest_of)."""
+    if not src:
+        return "?"
+    text = src.get("fact") or (f"since {src['since']}" if src.get("since") else "")
+    return f"{text} ({src['of']})".strip() if src.get("of") else text
+
+
+def deadline_steps(start: _dt.date, source: dict, days: int, convention: dict, counted) -> list[dict]:
     """The count as an auditor redoes it: start, day 1, the nominal last day, each skipped day,
     the due day."""
     first = convention.get("start_is_day", 1)

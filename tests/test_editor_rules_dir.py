@@ -21,6 +21,7 @@ def other(tmp_path_factory):
     """Another checkout: its KB says 4号 starts above 400 people and calls itself 9.9.9."""
     project = tmp_path_factory.mktemp("other-checkout")
     rules = kbedit.copy_project(project)
+    (rules / "kb.lock.json").unlink(missing_ok=True)      # another KB, never released
     kbedit.edit_param(rules, "reg7.item4.threshold",
                       lambda p: p["versions"][-1].__setitem__("value", 400))
     kbedit.set_kb_version(rules, "9.9.9")

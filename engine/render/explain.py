@@ -135,6 +135,7 @@ class _Tree:
     def arithmetic(self, key: str, d: dict, depth: int) -> list[str]:
         """The deadline (or window) computed by hand: start day and its source, which day is
         day 1, the count, each day skipped and why, the result; then the parameters used."""
+        from ..numbers import source_text
         from .view import skipped_reason
         pad, inner = INDENT * depth, INDENT * (depth + 1)
         out = [f"{pad}{msg(self.lang, 'n.' + key, rule=d['rule'])}{colon(self.lang)}".rstrip()]
@@ -144,11 +145,12 @@ class _Tree:
         elif key == "window":
             out.append(inner + msg(self.lang, "n.window_span", from_day=d["from_day"],
                                    to_day=d["to_day"], first=d["from"], last=d["to"],
-                                   start=d["start"], source=d.get("start_source", "?")))
+                                   start=d["start"], source=source_text(d.get("start_source"))))
         for step in d.get("steps", []):
             kind = step["step"]
             if kind == "start":
-                out.append(inner + msg(self.lang, "n.start", date=step["date"], source=step["source"]))
+                out.append(inner + msg(self.lang, "n.start", date=step["date"],
+                                       source=source_text(step["source"])))
             elif kind == "day_one":
                 out.append(inner + msg(self.lang, "n.day_one", date=step["date"], n=step["start_is_day"]))
             elif kind == "count":
