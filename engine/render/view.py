@@ -329,8 +329,10 @@ def _conclusion(c: dict, concl: dict, lang: str, a: dict, today: _dt.date | None
         line = Line("entry", msg(lang, "plan.done" if c["done"] else "plan.todo",
                                  step=text_of(c["label"], lang)))
     elif c["status"] == "excluded":
-        line = Line("entry", f"{text_of(c['label'], lang)}{colon(lang)}{msg(lang, 'status.excluded.headline')}"
-                    + " — " + join((exception_name(e, lang) for e in applied_exceptions(c)), lang))
+        word = (text_of(c["label"], lang) + colon(lang) + msg(lang, "status.excluded.headline")
+                if c["headline"] else heading(c, lang))
+        line = Line("entry", word + " — " + join((exception_name(e, lang) for e in applied_exceptions(c)),
+                                                  lang))
     else:
         line = Line("entry", heading(c, lang))
     kids = line.children
