@@ -72,20 +72,28 @@ def test_why_not_conforms_to_the_schema(misdelivery):
 def test_a_300_person_misdelivery_says_why_for_all_four_items(run):
     out = run("assess", MISDELIVERY, "--today", "2024-05-02").stdout
     decision = out.split("■ 結論\n")[1].split("\n\n")[0]
-    assert "● 個人情報保護委員会への報告義務はない\n  検討した根拠：" in decision
-    assert ("    ・法26条1項本文（個人情報保護委員会への報告）：報告対象事態（規則7条各号のいずれか）：非該当"
-            in decision)
-    for line in ("      ・規則7条1号（要配慮個人情報）：非該当 — 漏えい等した個人データの項目：住所、氏名",
-                 "      ・規則7条2号（財産的被害のおそれ）：非該当 — 漏えい等した個人データの項目：住所、氏名",
-                 "      ・規則7条3号（不正の目的によるおそれ）：非該当 — おそれを示す事情：なし、原因：誤送付・誤送信",
-                 "      ・規則7条4号（本人の数が1,000人超）：非該当 — 本人の数（最大）：300（条件：1,000を超える）"):
-        assert line in decision.splitlines(), line
-    assert "・法68条1項（行政機関等の個人情報保護委員会への報告）：非該当 — 事業者の種別：" in decision
-    # the notice duty rests on the same event: said once, referred to
-    assert "・法26条2項本文（本人への通知）：報告対象事態（規則7条各号のいずれか）：非該当（上記のとおり）" in decision
+    lines = decision.splitlines()
+    assert lines[0] == "● 個人情報保護委員会への報告義務はない"
+    assert lines[1] == ("  ・法26条1項本文（個人情報保護委員会への報告）：報告対象事態（規則7条各号のいずれか）"
+                        "：非該当")
+    # every item, each with its reason (items failing for the same reason share a line)
+    assert lines[2:5] == [
+        "    ・規則7条1号（要配慮個人情報）、規則7条2号（財産的被害のおそれ）：非該当 — "
+        "漏えい等した個人データの項目：住所、氏名",
+        "    ・規則7条3号（不正の目的によるおそれ）：非該当 — おそれを示す事情：なし、原因：誤送付・誤送信",
+        "    ・規則7条4号（本人の数が1,000人超）：非該当 — 本人の数（最大）：300（条件：1,000を超える）"]
+    assert lines[5].startswith("  ・法68条1項（行政機関等の個人情報保護委員会への報告）：非該当 — 事業者の種別：")
+    # the notice duty rests on the same event: its clauses, and the reasons referred to
+    assert lines[6:] == ["● 本人への通知義務はない", "  ・理由は上記と同じ（法26条2項本文、法68条2項）"]
+    full = run("assess", MISDELIVERY, "--full").stdout
+    notice = full.split("■ 本人への通知\n")[1].split("\n■ ")[0]
+    # the full report's notice section stands on its own: the grounds in full
+    assert "・法26条2項本文（本人への通知）：報告対象事態（規則7条各号のいずれか）：非該当\n" in notice
+    assert "規則7条4号（本人の数が1,000人超）：非該当" in notice
     en = run("assess", MISDELIVERY, "--lang", "en").stdout
     assert ("- Rules art. 7(4): more than 1,000 people: does not apply — number of people (upper bound): "
             "300 (required: more than 1,000)") in en
+    assert "for the same reasons as above (Act art. 26(2) main text, Act art. 68(2))" in en
 
 
 def test_a_2023_web_skimming_says_why_item3_fails_before_its_widening(run, tmp_path):

@@ -19,7 +19,13 @@ TOP_REVIEWS = 3
 DECIDING_FACTS = 4
 
 
-def summary_blocks(a: dict, lang: str, today: _dt.date | None) -> list[Block]:
+SCREEN = 40          # lines: the one-screen answer's budget
+
+
+def summary_blocks(a: dict, lang: str, today: _dt.date | None, budget: int | None = None) -> list[Block]:
+    """The one-screen blocks; with `budget` (lines they may take), fewer of the open questions
+    and judgments are listed when the decisions and steps need the room (the rest are counted,
+    one --section away)."""
     concl = {c["code"]: c for c in a["conclusions"]}
     shown = [c for c in a["conclusions"] if c["displayed"]]
     blocks = [Block(msg(lang, "decision"), _decision(a, shown, concl, lang), id="decision")]
@@ -29,10 +35,27 @@ def summary_blocks(a: dict, lang: str, today: _dt.date | None) -> list[Block]:
     steps = _next_steps(a, shown, concl, lang, today)
     if steps:
         blocks.append(Block(msg(lang, "s.next"), steps, id="next"))
-    attention = _attention(a, concl, lang)
+    used = sum(block_lines(b) for b in blocks)
+    nq, nr = TOP_QUESTIONS, TOP_REVIEWS
+    attention = _attention(a, concl, lang, nq, nr)
+    while budget is not None and attention and used + 2 + count_lines(attention) > budget and nq + nr > 2:
+        if nr > 1:            # judgments give way first: a missing fact decides more
+            nr -= 1
+        else:
+            nq -= 1
+        attention = _attention(a, concl, lang, nq, nr)
     if attention:
         blocks.append(Block(msg(lang, "s.attention"), attention, id="attention"))
     return blocks
+
+
+def count_lines(lines: list[Line]) -> int:
+    return sum(1 + count_lines(ln.children) for ln in lines)
+
+
+def block_lines(block: Block) -> int:
+    """Lines a block takes in the text layout: a blank line, its title, its lines."""
+    return 2 + count_lines(block.lines)
 
 
 # ---- the decision ---------------------------------------------------------------------------
@@ -82,9 +105,14 @@ def decision_line(c: dict, concl: dict, lang: str, said: list | None = None,
                 said.append([facts])
                 kids.append(Line("field", facts_text(facts, lang), label=msg(lang, "s.exception_facts")))
     elif status == "not_established" and c.get("why_not"):
-        from .whynot import ground_lines
-        kids.append(Line("field", label=msg(lang, "why.grounds"),
-                         children=ground_lines(c, concl, lang, said)))
+        from .whynot import grounds
+        found = grounds(c, concl, lang, said)
+        if found and all(repeated for _, repeated in found):     # the same reasons as above
+            keys = unique(clause(cit, lang) for w in c["why_not"] for r in c["rules"]
+                          if r["id"] == w["rule"] for cit in r["citations"][:1])
+            kids.append(Line("item", msg(lang, "why.same_as_above", clauses=join(keys, lang))))
+        else:
+            kids.extend(line for line, _ in found)
     elif status in ("undetermined", "needs_review"):
         if c["questions"]:
             rank = {q["fact"]: i for i, q in enumerate(ranked_questions(a, concl))}
@@ -344,19 +372,20 @@ def ranked_reviews(a: dict, concl: dict) -> list[dict]:
     return sorted(a["reviews"], key=lambda rv: _rank(a, concl, rv["affects"]) + (rv["rule"],))
 
 
-def _attention(a: dict, concl: dict, lang: str) -> list[Line]:
+def _attention(a: dict, concl: dict, lang: str, top_questions: int = TOP_QUESTIONS,
+               top_reviews: int = TOP_REVIEWS) -> list[Line]:
     lines = []
     qs = ranked_questions(a, concl)
-    for q in qs[:TOP_QUESTIONS]:
+    for q in qs[:top_questions]:
         lines.append(Line("item", text_of(q["question"], lang) + paren(
             msg(lang, "s.write_in", fact=q["fact"]), lang)))
-    if len(qs) > TOP_QUESTIONS:
-        lines.append(Line("text", msg(lang, "s.more_questions", n=len(qs) - TOP_QUESTIONS)))
+    if len(qs) > top_questions:
+        lines.append(Line("text", msg(lang, "s.more_questions", n=len(qs) - top_questions)))
     rvs = ranked_reviews(a, concl)
-    for rv in rvs[:TOP_REVIEWS]:
+    for rv in rvs[:top_reviews]:
         keys = unique(clause(cit, lang) for cit in rv["citations"])
         lines.append(Line("item", msg(lang, "s.judgment", what=text_of(rv["label"], lang))
                           + (paren(join(keys[:2], lang), lang) if keys else "")))
-    if len(rvs) > TOP_REVIEWS:
-        lines.append(Line("text", msg(lang, "s.more_reviews", n=len(rvs) - TOP_REVIEWS)))
+    if len(rvs) > top_reviews:
+        lines.append(Line("text", msg(lang, "s.more_reviews", n=len(rvs) - top_reviews)))
     return lines

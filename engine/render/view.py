@@ -223,10 +223,13 @@ def build_view(a: dict, lang: str, sections: list[dict] | None = None, *, full: 
     exceptions, all open points, the judgments, the sources and the receipt; `only` keeps the
     blocks named (block ids: SUMMARY_BLOCKS, the KB's section ids, DETAIL_BLOCKS); `today` is the
     day "due in N days" counts from (None: absolute dates only)."""
-    from .summary import plan_order, summary_blocks
+    from .summary import SCREEN, plan_order, summary_blocks
     concl = {c["code"]: c for c in a["conclusions"]}
     shown = [c for c in a["conclusions"] if c["displayed"]]
-    blocks = summary_blocks(a, lang, today)
+    header = _header(a, lang, today)
+    # title, rule, header lines, and (for the one-screen answer alone) the 3-line footer
+    budget = SCREEN - 2 - len(header) - (0 if full or only else 3)
+    blocks = summary_blocks(a, lang, today, budget)
     if full or only:
         for sec_id, title in _sections(a, sections, lang):
             members = [c for c in shown if c["section"] == sec_id]
@@ -250,7 +253,7 @@ def build_view(a: dict, lang: str, sections: list[dict] | None = None, *, full: 
         blocks.append(Block(msg(lang, "s.more"), [Line("text", msg(lang, "s.more_text",
                                                                    names=", ".join(block_names(a, sections))))],
                             id="more"))
-    return View(msg(lang, "title"), _header(a, lang, today), blocks)
+    return View(msg(lang, "title"), header, blocks)
 
 
 def _plan(members: list[dict], concl: dict, plan_order) -> list[dict]:

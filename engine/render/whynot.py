@@ -26,17 +26,23 @@ MAX_CONDITION_VALUES = 3
 
 
 def ground_lines(c: dict, concl: dict, lang: str, said: list | None = None) -> list[Line]:
-    """One line per rule that could have yielded `c`, with sub-grounds where the law lists them."""
+    """One line per rule that could have yielded `c`, with sub-grounds where the law lists them.
+    A ground already given for an earlier decision (`said`) is referred to, not repeated."""
+    return [line for line, _ in grounds(c, concl, lang, said)]
+
+
+def grounds(c: dict, concl: dict, lang: str, said: list | None = None) -> list[tuple[Line, bool]]:
+    """(line, repeated) per rule: `repeated` when the same reasons were given before (`said`)."""
     said = [] if said is None else said
     rules = {r["id"]: r for r in c["rules"]}
-    lines = []
+    out: list[tuple[Line, bool]] = []
     for entry in c.get("why_not", []):
         rule = rules.get(entry["rule"], {})
         title = _rule_title(rule, entry, lang)
         if entry.get("excluded_by"):
             names = join((_exception_name(e, lang) for e in c["exceptions"]
                           if e["rule"] in entry["excluded_by"]), lang)
-            lines.append(Line("item", title + colon(lang) + msg(lang, "why.excluded", by=names)))
+            out.append((Line("item", title + colon(lang) + msg(lang, "why.excluded", by=names)), False))
             continue
         node, via = _walk(entry["fails"], concl)
         head = title
@@ -45,23 +51,41 @@ def ground_lines(c: dict, concl: dict, lang: str, said: list | None = None) -> l
         subs = [ch["conclusion"] for ch in node.get("any", [])
                 if "conclusion" in ch and ch["positive"] and ch["conclusion"] in concl]
         if via is not None and subs and len(subs) == len(node["any"]):
-            if subs in said:
-                lines.append(Line("item", head + msg(lang, "why.as_above")))
+            key = ("subs", tuple(subs))
+            if key in said:
+                out.append((Line("item", head + msg(lang, "why.as_above")), True))
                 continue
-            said.append(subs)
-            line = Line("item", head)
-            for code in subs:
-                d = concl[code]
-                reasons = reasons_text(_code_reasons(code, concl, 0), concl, lang)
-                line.children.append(Line("item", text_of(d["label"], lang) + _version_note(d, lang)
-                                          + colon(lang) + _not_word(d, lang)
-                                          + (f" — {reasons}" if reasons else "")))
-            lines.append(line)
+            said.append(key)
+            out.append((Line("item", head, children=_sub_grounds(subs, concl, lang)), False))
             continue
         reasons = reasons_text(_reasons(node, concl, 0), concl, lang)
         if via is None:
             head += colon(lang) + msg(lang, "why.not_met")
-        lines.append(Line("item", head + (f" — {reasons}" if reasons else "")))
+        key = ("reasons", reasons)
+        if reasons and key in said:
+            out.append((Line("item", head + msg(lang, "why.as_above")), True))
+            continue
+        said.append(key)
+        out.append((Line("item", head + (f" — {reasons}" if reasons else "")), False))
+    return out
+
+
+def _sub_grounds(subs: list[str], concl: dict, lang: str) -> list[Line]:
+    """One line per alternative; alternatives failing for the same reasons share a line."""
+    groups: dict[tuple, list[str]] = {}
+    for code in subs:
+        d = concl[code]
+        reasons = reasons_text(_code_reasons(code, concl, 0), concl, lang)
+        note = _version_note(d, lang)
+        key = (reasons, _not_word(d, lang)) if not note else (code,)
+        groups.setdefault(key, []).append(code)
+    lines = []
+    for codes in groups.values():
+        d = concl[codes[0]]
+        reasons = reasons_text(_code_reasons(codes[0], concl, 0), concl, lang)
+        names = join((text_of(concl[k]["label"], lang) for k in codes), lang)
+        lines.append(Line("item", names + _version_note(d, lang) + colon(lang) + _not_word(d, lang)
+                          + (f" — {reasons}" if reasons else "")))
     return lines
 
 
