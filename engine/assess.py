@@ -209,11 +209,12 @@ class _Builder:
                               "question": v.judgment["question"],
                               "citations": [self.cite(c) for c in v.citations]}
             else:
-                fdef = self.vocab.get(o.ref)
-                entry = {"fact": o.ref, "label": fdef.label, "question": fdef.question}
-                if o.kind == "possible":
-                    entry["confirm"] = self.facts.possible.get(o.ref, [])
-                qs[o.ref] = entry
+                for ref in self._asked(o.ref):
+                    fdef = self.vocab.get(ref)
+                    entry = {"fact": ref, "label": fdef.label, "question": fdef.question}
+                    if o.kind == "possible" and ref == o.ref:
+                        entry["confirm"] = self.facts.possible.get(ref, [])
+                    qs[ref] = entry
         entry: dict[str, Any] = {
             "code": code, "label": self.kb.conclusion_label(code, self.day), "section": cdef.section,
             "order": cdef.order,
@@ -230,6 +231,14 @@ class _Builder:
         if action is not None and self.kb.actions_done_fact:
             entry["done"] = action in (self.facts.known.get(self.kb.actions_done_fact) or [])
         return entry
+
+    def _asked(self, name: str) -> list[str]:
+        """A fact computed from others when the file is read (x-derived-from) is asked through
+        them: the ones still unknown, else the first."""
+        sources = self.vocab.get(name).derived_from
+        if not sources:
+            return [name]
+        return [s for s in sources if s in self.facts.unknown] or [sources[0]]
 
     def _moot(self, c: dict) -> bool:
         """An open exception to rules that never fired changes nothing: do not show it or ask.

@@ -84,6 +84,9 @@ def validate_doc(doc: Doc, name: str, *, limit: int = 20) -> None:
     if not isinstance(doc.data, dict):
         raise doc.error((), f"expected a mapping at the top of the file, found {_kind(doc.data)}",
                         "write the file as key: value lines (see examples/ for an incident, rules/ for a rule file)", kind="schema")
+    if name == "incident":            # labels, date forms, per-kind status: read as a person writes
+        from .incident_input import normalise
+        normalise(doc)
     errors = _collect(doc, name)
     if not errors:
         return

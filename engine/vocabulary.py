@@ -27,6 +27,7 @@ class FactDef:
     path: tuple = ()
     not_before: tuple = ()          # for kind 'date': date facts this one cannot precede
     day_count: tuple = ()           # derived from a date: (date fact counted from, number of that day)
+    derived_from: tuple = ()        # facts this one is computed from when a file is read (asked instead)
 
     def value_label(self, value, lang: str) -> str:
         if isinstance(value, bool):
@@ -76,7 +77,8 @@ def vocabulary() -> Vocabulary:
             max_name = f"{sec}.{leaf['x-fact-max']}" if kind == "quantity" else None
             facts[name] = FactDef(name, kind, leaf["x-label"], leaf.get("x-question"), values,
                                   labels, possible_of, max_name, (sec, key),
-                                  tuple(leaf.get("x-not-before", ())))
+                                  tuple(leaf.get("x-not-before", ())),
+                                  derived_from=_tuple(leaf.get("x-derived-from")))
             count = leaf.get("x-day-count")
             if count:                     # a date's day number counted from another date
                 facts[f"{sec}.{count['fact']}"] = FactDef(
@@ -88,6 +90,10 @@ def vocabulary() -> Vocabulary:
                 facts[max_name] = FactDef(max_name, "series", label, leaf.get("x-question"),
                                           path=(sec, key))
     return Vocabulary(facts, tuple(sections), tuple(meta))
+
+
+def _tuple(value) -> tuple:
+    return tuple(value) if isinstance(value, list) else ((value,) if value else ())
 
 
 def _resolve(schema: dict, defs: dict) -> dict:

@@ -381,7 +381,7 @@ CYCLE = """\
             valid_from: 2022-04-01
             valid_to: 2029-12-31
             citations: [{type: seed_example, seed_example: SE-01, quote: テスト, status: unverified}]
-            when: {fact: event.status, equals: occurred}
+            when: {fact: event.status, includes: occurred}
             then: {conclude: cycle.b}
           - version: 2
             valid_from: 2030-01-01
