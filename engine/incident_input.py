@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from . import dateforms
-from .errors import InputError, InputErrors
+from .errors import InputError, InputErrors, quote
 from .yamlio import Doc
 
 _BOOL_WORDS = {"はい": True, "いいえ": False, "yes": True, "no": False, "あり": True, "なし": False,
@@ -100,6 +100,12 @@ def _tokens(text: str) -> set[str]:
     return {t for t in re.split(r"[_\s\-./]+", _key(text)) if len(t) >= 3}
 
 
+def _near(a: str, b: str) -> bool:
+    """One word inside the other, and not much longer (pension / pensions, not a 2,000-letter word)."""
+    short, long_ = sorted((a, b), key=len)
+    return len(short) >= 4 and short in long_ and len(long_) <= 2 * len(short) + 4
+
+
 def suggest(word: str, lex: Lexicon) -> list[str]:
     """The values `word` most likely means (best first), from codes, words and labels."""
     if not isinstance(word, str) or not word.strip():
@@ -108,7 +114,8 @@ def suggest(word: str, lex: Lexicon) -> list[str]:
     k = _key(word)
     # 1. a label containing the word, or a word containing a label (Japanese has no spaces)
     inside = sorted({c for w, cs in lex.words.items() for c in cs
-                     if len(k) >= 2 and len(w) >= 2 and (k in w or w in k)}, key=codes.index)
+                     if len(k) >= 2 and len(w) >= 2 and (k in w or (w in k and len(k) <= 2 * len(w) + 4))},
+                    key=codes.index)
     if inside and len(inside) <= 3:
         return inside
     # 2. shared words: pension_no -> basic_pension_number (before spelling, which says 'dispensing')
@@ -116,7 +123,7 @@ def suggest(word: str, lex: Lexicon) -> list[str]:
     scored = []
     for c in codes:
         theirs = _tokens(c) | {t for lab in lex.labels.get(c, {}).values() for t in _tokens(lab)}
-        common = sum(1 for t in mine if any(t == u or (len(t) >= 4 and (t in u or u in t)) for u in theirs))
+        common = sum(1 for t in mine if any(t == u or _near(t, u) for u in theirs))
         if common:
             scored.append((-common, codes.index(c), c))
     if scored:
@@ -141,12 +148,12 @@ def _hint(word: Any, lex: Lexicon) -> str:
     codes = [c for c in lex.values if not isinstance(c, bool)]
     shown = ", ".join(lex.shown(c) for c in codes[:12])
     more = f", … ({len(codes) - 12} more in schemas/incident.schema.json)" if len(codes) > 12 else ""
-    return f"write a code or its Japanese label: {shown}{more}"
+    return f"use one of: {shown}{more} (a code or its Japanese label)"
 
 
-def _short(value: Any) -> str:
-    text = str(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+def _q(value: Any) -> str:
+    """A value quoted in a message: at most EXCERPT characters of it (engine.errors.quote)."""
+    return quote(value) if isinstance(value, str) else repr(value)
 
 
 # ---- the pass ---------------------------------------------------------------------------------
@@ -179,6 +186,7 @@ def normalise(doc: Doc) -> None:
         elif fdef.kind in ("quantity", "number"):
             section[key] = _number(doc, path, value, errors)
     _history_dates(doc, errors)
+    errors = list({str(e): e for e in errors}.values())   # a value read twice is one problem
     if errors:
         raise errors[0] if len(errors) == 1 else InputErrors(errors)
     doc._normalised = True            # type: ignore[attr-defined]  (idempotent: read once)
@@ -212,10 +220,10 @@ def _code(doc: Doc, path: tuple, word: Any, lex: Lexicon, errors: list) -> Any:
     where = ".".join(str(p) for p in path[:2]) + "".join(f"[{p}]" for p in path[2:])
     if found:
         both = " or ".join(f"'{lex.shown(c)}'" for c in sorted(found))
-        errors.append(doc.error(path, f"{where}: '{_short(word)}' could mean {both}",
+        errors.append(doc.error(path, f"{where}: {_q(word)} could mean {both}",
                                 "write the code of the one you mean", kind="value"))
     else:
-        errors.append(doc.error(path, f"{where}: '{_short(word)}' is not an allowed value",
+        errors.append(doc.error(path, f"{where}: {_q(word)} is not an allowed value",
                                 _hint(word, lex), kind="value"))
     return word
 
@@ -226,10 +234,10 @@ def _date(doc: Doc, path: tuple, value: Any, errors: list) -> None:
     where = ".".join(str(p) for p in path)
     how = dateforms.explain(value)
     if how and how.startswith("write "):
-        errors.append(doc.error(path, f"{where}: '{_short(value)}' is not written as YYYY-MM-DD",
+        errors.append(doc.error(path, f"{where}: {_q(value)} is not written as YYYY-MM-DD",
                                 how, kind="date"))
     else:
-        errors.append(doc.error(path, f"{where}: '{_short(value)}' is not a date",
+        errors.append(doc.error(path, f"{where}: {_q(value)} is not a date",
                                 (how + "; " if how else "") + "write the date as YYYY-MM-DD, e.g. 2024-04-01, or 'unknown'",
                                 kind="date"))
 
@@ -241,7 +249,7 @@ def _number(doc: Doc, path: tuple, value: Any, errors: list) -> Any:
     digits = unicodedata.normalize("NFKC", value).replace(",", "").replace("人", "").replace("名", "").strip()
     where = ".".join(str(p) for p in path)
     if digits.isdigit():
-        errors.append(doc.error(path, f"{where}: '{_short(value)}' is text, not a number",
+        errors.append(doc.error(path, f"{where}: {_q(value)} is text, not a number",
                                 f"write {int(digits)}", kind="type"))
     return value
 
@@ -402,7 +410,7 @@ def _refer(doc: Doc, errors: list) -> None:
     target = (base / ref)
     where = ("incident", "refers_to")
     if not target.is_file():
-        errors.append(doc.error(where, f"incident.refers_to: '{_short(ref)}' is not a file",
+        errors.append(doc.error(where, f"incident.refers_to: {_q(ref)} is not a file",
                                 f"give the incident file's path relative to {doc.path}", kind="missing"))
         return
     try:

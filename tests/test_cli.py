@@ -469,7 +469,7 @@ def test_an_incident_with_only_a_count_and_a_date_is_undetermined_not_blank(run)
         assert "● 個人情報保護委員会への報告義務：未確定" in decision
         assert "● 本人への通知義務：未確定" in decision
         assert "決め手となる事実：" in decision
-        assert "発生の確度" in out                     # what happened is asked
+        assert "漏えい等は発生しましたか" in out        # what happened is asked (event.status)
     full = run("assess", path, "--full").stdout
     assert full.split("■ 未確定の事項\n")[1].split("\n")[0] != "なし"
 

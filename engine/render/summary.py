@@ -365,7 +365,11 @@ def _rank(a: dict, concl: dict, affects: list[str]) -> tuple:
 
 
 def ranked_questions(a: dict, concl: dict) -> list[dict]:
-    return sorted(a["questions"], key=lambda q: _rank(a, concl, q["affects"]) + (q["fact"],))
+    # ties in the order the incident schema lists the facts (what happened before the details)
+    from engine.vocabulary import vocabulary
+    order = {name: i for i, name in enumerate(vocabulary().facts)}
+    return sorted(a["questions"], key=lambda q: _rank(a, concl, q["affects"])
+                  + (order.get(q["fact"], len(order)), q["fact"]))
 
 
 def ranked_reviews(a: dict, concl: dict) -> list[dict]:
