@@ -58,6 +58,8 @@ class FactSet:
 
 def incident_facts(doc: Doc, vocab: Vocabulary | None = None) -> FactSet:
     """`doc` must already be valid against incident.schema.json."""
+    from .incident_input import normalise
+    normalise(doc)                    # read as a person wrote it (a no-op once validated)
     vocab = vocab or vocabulary()
     data = doc.data
     fs = FactSet()
