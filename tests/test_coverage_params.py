@@ -27,7 +27,7 @@ def test_every_parameter_version_of_the_kb_is_exercised():
     rep = _cov(load_kb(), load_fixtures())
     assert rep.summary()["parameter_versions"] == sum(len(p.versions) for p in load_kb().parameters.values())
     threshold = _entry(rep, "reg7.item4.threshold#1")
-    assert threshold["compared_by"] == ["reg7.item4@1"]
+    assert threshold["compared_by"] == ["gl.3-5-3-1.item4.own-count@1", "reg7.item4@1"]
     assert "se-22-misconfiguration-over-1000" in threshold["holds"]
     assert "se-20-exactly-1000" in threshold["fails"]            # 1,000 is not more than 1,000
     prison = [_entry(rep, "act178.prison#1"), _entry(rep, "act178.prison#2")]
