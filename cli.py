@@ -415,7 +415,7 @@ def explain(incident: str, conclusion: str | None, as_of: str | None, lang: str)
     _write(explain_render.render(a, codes, lang))
 
 
-_NOUNS = {"kb": "KB manifest", "rule": "rule file", "fixture": "fixture", "incident": "incident",
+_NOUNS = {"draft": "draft template", "kb": "KB manifest", "rule": "rule file", "fixture": "fixture", "incident": "incident",
           "file": "unreadable file"}
 
 
@@ -890,6 +890,74 @@ def catalog(out: str, today: str | None, lang: str) -> None:
     pages = sum(1 for p in written if p.suffix == ".html")
     _write(f"wrote {pages} pages ({len(written)} files) to {target}; open "
            f"{target / 'index.html'}\nknowledge base: {_kb_label(engine.kb)}\n")
+
+
+# ---- the responder's commands: drafts, deadlines, interview -----------------------------------
+def _assessed(incident: str, as_of: str | None) -> tuple["Doc", dict]:
+    """The incident document and its assessment."""
+    day = parse_date(as_of)
+    doc = load_incident(Path(incident))
+    try:
+        return doc, _engine().assess(doc, day)
+    except InputErrors:
+        raise
+    except InputError as exc:
+        if exc.file is None:
+            exc.file = "--as-of" if (day and exc.kind == "as_of") else doc.path
+        raise
+
+
+@main.command()
+@click.argument("kind", type=click.Choice(["report", "notice", "publication"]), metavar="KIND")
+@click.argument("incident", metavar="INCIDENT")
+@click.option("--variant", type=click.Choice(["preliminary", "final"]), default=None,
+              help="The report as a 速報 (preliminary) or 確報 (final); default: final once "
+                   "response.taken lists the preliminary report (ppc_report), else preliminary.")
+@click.option("--format", "fmt", type=click.Choice(["markdown", "docx", "json"]), default=None,
+              help="markdown (default; to stdout or -o), docx (a Word file; needs -o), json.")
+@click.option("-o", "--output", "output", metavar="FILE", default=None,
+              help="Write to FILE (a .docx name selects --format docx).")
+@AS_OF
+@TODAY
+def draft(kind: str, incident: str, variant: str | None, fmt: str | None, output: str | None,
+          as_of: str | None, today: str | None) -> None:
+    """Draft in Japanese the document the law requires, filled from INCIDENT: KIND is `report`
+    (the report to the PPC, 規則8条1項 items in the order of 別記様式第一, 速報 or 確報),
+    `notice` (the notice to the individuals, 規則10条: items 1, 2, 4, 5, 9) or `publication`
+    (the public announcement, when notice is difficult or publication is advised). A fact not
+    yet known is marked 【要記入】; each draft names the clauses it follows and the conclusions
+    that call for it; what it contains and in which order is in rules/drafts/KIND.yaml.
+
+    \b
+    Example:
+      appi-kb draft report incident.yaml --variant final
+      appi-kb draft notice incident.yaml -o notice.docx
+      appi-kb draft publication incident.yaml --today 2023-06-20
+    """
+    from engine import drafts
+    if fmt is None:
+        fmt = "docx" if output and output.lower().endswith(".docx") else "markdown"
+    if fmt == "docx" and not output:
+        raise _input_error("a .docx draft is a file, not text for the terminal", "--format",
+                           "add -o FILE.docx")
+    day = resolve_today(today, as_of)
+    doc, a = _assessed(incident, as_of)
+    d = drafts.build(kind, doc, a, variant=variant, today=day)
+    if fmt == "json":
+        data = _json(d.as_dict()).encode("utf-8")
+    elif fmt == "docx":
+        from engine.drafts import docx as docx_out
+        data = docx_out.render(d)
+    else:
+        from engine.drafts import markdown as md_out
+        data = md_out.render(d).encode("utf-8")
+    if output:
+        try:
+            Path(output).write_bytes(data)
+        except OSError as exc:
+            raise _input_error(f"cannot write {output}: {exc.strerror}", "--output") from None
+        return
+    _write(data.decode("utf-8"))
 
 
 if __name__ == "__main__":

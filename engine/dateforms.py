@@ -75,3 +75,12 @@ def _real(year: int, month: int, day: int, raw: str) -> _dt.date:
 
 def _short(value: str) -> str:
     return value if len(value) <= 80 else value[:77] + "..."
+
+
+def wareki(day: _dt.date) -> str:
+    """A date in the Japanese era calendar, as official forms write it: 令和6年4月1日."""
+    for era, (first, last) in _ERAS.items():
+        if day >= first and (last is None or day <= last):
+            year = day.year - first.year + 1
+            return f"{era}{'元' if year == 1 else year}年{day.month}月{day.day}日"
+    return f"{day.year}年{day.month}月{day.day}日"

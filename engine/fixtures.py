@@ -107,7 +107,41 @@ def run_fixture(engine: Engine, fx: Fixture) -> Result:
         a = engine.assess(fx.incident, fx.as_of)
     except InputError as exc:
         return Result(fx, [f"assessment failed: {exc}"])
-    return Result(fx, check(a, fx.expect), a)
+    fails = check(a, fx.expect)
+    if "drafts" in fx.expect:
+        fails += check_drafts(fx.incident, a, fx.expect["drafts"])
+    return Result(fx, fails, a)
+
+
+def check_drafts(incident: Doc, a: dict, expect: dict) -> list[str]:
+    """The drafts (engine/drafts) of the documents the law requires: the items each fills and the
+    text it must (not) contain."""
+    from .drafts import build
+    from .drafts.markdown import render
+    today = _dt.date.fromisoformat(expect["today"]) if "today" in expect else None
+    fails: list[str] = []
+    for kind in ("report", "notice", "publication"):
+        want = expect.get(kind)
+        if want is None:
+            continue
+        try:
+            d = build(kind, incident, a, variant=want.get("variant"), today=today)
+        except InputError as exc:
+            fails.append(f"draft {kind}: {exc}")
+            continue
+        for item, state in want.get("items", {}).items():
+            got = d.items.get(item, "absent")
+            if got != state:
+                fails.append(f"draft {kind}: item {item} expected {state}, got {got}")
+        text = render(d)
+        lines = text.splitlines()
+        for words in want.get("contains", []):
+            if not any(words in ln for ln in lines):
+                fails.append(f"draft {kind}: no line contains {words!r}")
+        for words in want.get("lacks", []):
+            if words in text:
+                fails.append(f"draft {kind}: contains {words!r}")
+    return fails
 
 
 def check(a: dict, expect: dict) -> list[str]:

@@ -27,8 +27,14 @@ from .yamlio import Doc, load_yaml
 MANIFEST = "kb.yaml"
 
 
+# rules/drafts/ holds the templates of the documents the law requires (schemas/draft.schema.json),
+# read by engine/drafts, not rules
+DRAFTS = "drafts"
+
+
 def rule_files(root: Path = RULES_DIR) -> list[Path]:
-    return sorted(p for p in root.rglob("*.yaml") if p.name != MANIFEST)
+    return sorted(p for p in root.rglob("*.yaml")
+                  if p.name != MANIFEST and p.relative_to(root).parts[0] != DRAFTS)
 
 
 def _date(s: str | None) -> _dt.date | None:

@@ -29,7 +29,8 @@ from .yamlio import Doc, load_yaml
 
 EXAMPLES_DIR = PROJECT_ROOT / "examples"
 KINDS = {"rule.schema.json": "rule", "kb.schema.json": "kb",
-         "fixture.schema.json": "fixture", "incident.schema.json": "incident"}
+         "fixture.schema.json": "fixture", "incident.schema.json": "incident",
+         "draft.schema.json": "draft"}
 
 
 @dataclass
@@ -105,6 +106,24 @@ def check_release(kb: KB, report: Report) -> None:
     for err in state.errors:
         report.add(err)
     report.notes.extend(state.notes)
+
+
+def check_drafts(rules_dir: Path, report: Report) -> None:
+    """The templates of the drafts (rules/drafts/): schema, facts and conditions they name."""
+    from .drafts import template_files
+    for path in template_files(rules_dir / "drafts"):
+        report.checked["draft"] += 1
+        check_draft_file(path, report)
+
+
+def check_draft_file(path: Path, report: Report) -> None:
+    from .drafts import check_template
+    try:
+        doc = load_yaml(path, display(path))
+        validate_doc(doc, "draft")
+        check_template(doc)
+    except InputError as exc:
+        report.add(exc)
 
 
 def check_quotes(kb: KB, report: Report) -> None:
@@ -244,6 +263,7 @@ def validate_project(rules_dir: Path = RULES_DIR, fixtures_dir: Path = FIXTURES_
     """The whole project: the KB on every boundary date, every fixture, every example incident."""
     report = Report()
     kb = check_kb(rules_dir, report)
+    check_drafts(rules_dir, report)
     if fixtures_dir.is_dir():
         check_fixtures([fixtures_dir], kb, report)
     if examples_dir.is_dir():
@@ -283,6 +303,9 @@ def validate_paths(paths: list[Path], rules_dir: Path = RULES_DIR) -> Report:
                 kb_roots[root] = check_kb(root, report)
         elif kind == "fixture":
             fixtures.append(path)
+        elif kind == "draft":
+            report.checked["draft"] += 1
+            check_draft_file(path, report)
         else:
             report.checked["incident"] += 1
             check_incident_doc(doc, report)
