@@ -960,5 +960,106 @@ def draft(kind: str, incident: str, variant: str | None, fmt: str | None, output
     _write(data.decode("utf-8"))
 
 
+@main.command()
+@click.argument("paths", nargs=-1, required=True, metavar="DIR|INCIDENT...")
+@click.option("--ics", "ics_out", metavar="FILE", default=None,
+              help="Also write every deadline as a calendar entry (iCalendar) to FILE.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="text for people, json for tools.")
+@TODAY
+@LANG
+def status(paths: tuple[str, ...], ics_out: str | None, fmt: str, today: str | None,
+           lang: str) -> None:
+    """Track the deadlines of every incident in a folder (or the files given): per case what is
+    done (with the day response.taken records), what is due (days left) and what is overdue,
+    counted from today. Exits 1 if anything is overdue. --ics writes each deadline as a calendar
+    entry (a window, such as the 速報 target, spans its days).
+
+    \b
+    Example:
+      appi-kb status incidents/ --today 2024-05-28
+      appi-kb status incidents/ --ics deadlines.ics
+    """
+    from engine import batch
+    from engine import status as tracking
+    from engine.paths import display
+    from engine.validate import kind_of
+    from engine.yamlio import load_yaml
+    day = resolve_today(today, None)
+    cases = []
+    for path in batch.expand(list(paths)):
+        doc = load_yaml(Path(path), display(path))
+        if kind_of(doc) != "incident":          # a folder may hold fixtures or rules: not cases
+            continue
+        doc, a = _assessed(str(path), None)
+        cases.append(tracking.track(display(path), a, doc.data, day, lang))
+    out = _json(tracking.as_json(cases, day)) if fmt == "json" else tracking.text(cases, day, lang)
+    if ics_out:
+        try:
+            Path(ics_out).write_bytes(tracking.ics(cases, day, lang))
+        except OSError as exc:
+            raise _input_error(f"cannot write {ics_out}: {exc.strerror}", "--ics") from None
+    _write(out)
+    if tracking.overdue(cases):
+        raise click.exceptions.Exit(EXIT_FAILED)
+
+
+@main.command()
+@click.option("-o", "--output", "output", metavar="FILE", default="incident.yaml", show_default=True,
+              help="The incident file to write (valid for `appi-kb assess`).")
+@click.option("--state", "state_file", metavar="FILE", default=None,
+              help="Keep the interview here after each answer (default: OUTPUT + .interview); "
+                   "run again with the same file to resume.")
+@AS_OF
+@LANG
+def interview(output: str, state_file: str | None, as_of: str | None, lang: str) -> None:
+    """Build an incident file by answering questions: only those whose answer decides a
+    conclusion still open, the most decisive first (measured by assessing its possible answers),
+    with the decision shown as soon as it is settled. Answers may be Japanese labels, a number
+    from the list, はい/いいえ, dates such as 2025/12/26 or 令和7年12月26日, わからない (left
+    unknown) or q (stop; run again to resume).
+
+    \b
+    Example:
+      appi-kb interview -o incident.yaml
+      appi-kb interview -o incident.yaml < answers.txt
+    """
+    import yaml
+
+    from engine import interview as iv
+    state_path = Path(state_file or output + ".interview")
+    state = iv.State()
+    if state_path.is_file():
+        from engine.yamlio import load_yaml
+        state = iv.State.from_yaml(load_yaml(state_path, str(state_path)).data or {})
+        _write(("前回の続きから再開します。" if lang == "ja" else "Resuming the interview.") + "\n")
+    interviewer = iv.Interviewer(_engine(), parse_date(as_of))
+
+    def dump(data) -> str:
+        return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
+
+    def save(st) -> None:
+        state_path.write_text(dump(st.as_yaml()), encoding="utf-8")
+
+    def ask(q, n: int) -> str | None:
+        lines = [f"\nQ{n}. {q.text[lang]}"]
+        for i, (_, label) in enumerate(q.options, 1):
+            lines.append(f"  {i}. {label[lang]}")
+        _write("\n".join(lines) + "\n")
+        try:
+            return click.prompt(">", default="", show_default=False, prompt_suffix=" ")
+        except (click.exceptions.Abort, EOFError):
+            return None
+
+    finished = iv.run(interviewer, state, ask, lambda s: _write(s + "\n"), save, lang)
+    doc = iv.document(state.data, output)               # valid, or the message says what is wrong
+    Path(output).write_text(dump(doc.data if False else state.data), encoding="utf-8")
+    if finished:
+        state_path.unlink(missing_ok=True)
+    _write((f"\n{output} を書きました。" if lang == "ja" else f"\nWrote {output}.")
+           + ("" if finished else (f"（中断：{state_path} で再開できます）" if lang == "ja"
+                                    else f" (stopped: resume with {state_path})")) + "\n")
+
+
 if __name__ == "__main__":
     main()

@@ -335,6 +335,8 @@ def _status(doc: Doc, errors: list) -> None:
     if errors:
         return
     status = event.get("status", "unknown")
+    if isinstance(status, list) and not status:
+        return                                    # an empty list says nothing: the schema refuses it
     all_kinds = list(kind_lex.values)
     if by_kind is None:
         if isinstance(status, list):

@@ -49,8 +49,9 @@ def _runner() -> CliRunner:
 @pytest.fixture
 def run():
     """run(*args) -> Run: invoke `appi-kb` in-process, as a script would."""
-    def _run(*args: object) -> Run:
-        result = _runner().invoke(cli.main, [str(a) for a in args], catch_exceptions=False)
+    def _run(*args: object, input: str | None = None) -> Run:
+        result = _runner().invoke(cli.main, [str(a) for a in args], input=input,
+                                  catch_exceptions=False)
         return Run(result.exit_code, result.stdout, result.stderr, result.stdout_bytes)
     return _run
 
