@@ -908,6 +908,7 @@ def _assessed(incident: str, as_of: str | None) -> tuple["Doc", dict]:
 
 
 @main.command()
+@RULES
 @click.argument("kind", type=click.Choice(["report", "notice", "publication"]), metavar="KIND")
 @click.argument("incident", metavar="INCIDENT")
 @click.option("--variant", type=click.Choice(["preliminary", "final"]), default=None,
@@ -922,8 +923,8 @@ def _assessed(incident: str, as_of: str | None) -> tuple["Doc", dict]:
 def draft(kind: str, incident: str, variant: str | None, fmt: str | None, output: str | None,
           as_of: str | None, today: str | None) -> None:
     """Draft in Japanese the document the law requires, filled from INCIDENT: KIND is `report`
-    (the report to the PPC, 規則8条1項 items in the order of 別記様式第一, 速報 or 確報),
-    `notice` (the notice to the individuals, 規則10条: items 1, 2, 4, 5, 9) or `publication`
+    (the report to the PPC, every report item in the order of 別記様式第一, 速報 or 確報),
+    `notice` (the notice to the individuals, with the items the notice must carry) or `publication`
     (the public announcement, when notice is difficult or publication is advised). A fact not
     yet known is marked 【要記入】; each draft names the clauses it follows and the conclusions
     that call for it; what it contains and in which order is in rules/drafts/KIND.yaml.
@@ -942,7 +943,7 @@ def draft(kind: str, incident: str, variant: str | None, fmt: str | None, output
                            "add -o FILE.docx")
     day = resolve_today(today, as_of)
     doc, a = _assessed(incident, as_of)
-    d = drafts.build(kind, doc, a, variant=variant, today=day)
+    d = drafts.build(kind, doc, a, variant=variant, today=day, root=_rules_dir() / "drafts")
     if fmt == "json":
         data = _json(d.as_dict()).encode("utf-8")
     elif fmt == "docx":
@@ -961,6 +962,7 @@ def draft(kind: str, incident: str, variant: str | None, fmt: str | None, output
 
 
 @main.command()
+@RULES
 @click.argument("paths", nargs=-1, required=True, metavar="DIR|INCIDENT...")
 @click.option("--ics", "ics_out", metavar="FILE", default=None,
               help="Also write every deadline as a calendar entry (iCalendar) to FILE.")
@@ -1005,6 +1007,7 @@ def status(paths: tuple[str, ...], ics_out: str | None, fmt: str, today: str | N
 
 
 @main.command()
+@RULES
 @click.option("-o", "--output", "output", metavar="FILE", default="incident.yaml", show_default=True,
               help="The incident file to write (valid for `appi-kb assess`).")
 @click.option("--state", "state_file", metavar="FILE", default=None,

@@ -17,6 +17,8 @@ def copy_project(dst: Path, fixtures: bool = True) -> Path:
     shutil.copytree(RULES_DIR, dst / "rules")
     if fixtures:
         shutil.copytree(FIXTURES_DIR, dst / "fixtures")
+        # fixtures/drafts/ name the bundled examples they draft (incident.refers_to)
+        shutil.copytree(FIXTURES_DIR.parent / "examples", dst / "examples")
     return dst / "rules"
 
 
