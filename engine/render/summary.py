@@ -300,7 +300,10 @@ def step_due(c: dict, concl: dict) -> str | None:
 
 
 def is_step(c: dict) -> bool:
-    return "done" in c and c["status"] == "established"
+    # a dated duty (the 速報 window, the 確報 date) is in the dates block; its action-plan step
+    # (measures.*) is the step, so it is not listed twice
+    return ("done" in c and c["status"] == "established"
+            and not c.get("deadline") and not c.get("window"))
 
 
 def step_name(c: dict, a: dict, lang: str) -> str:
