@@ -71,7 +71,8 @@ def grow(n: int, out: Path, rules: Path = RULES_DIR) -> list[Path]:
     if out.exists():
         shutil.rmtree(out)
     shutil.copytree(rules, out)
-    files = sorted(p for p in rules.rglob("*.yaml") if p.name != MANIFEST)
+    from engine.kbload import rule_files      # not rules/drafts/ (templates, not rules)
+    files = rule_files(rules)
     docs = {p: load_yaml(p).data for p in files}
     ids: set[str] = set()
     for data in docs.values():
