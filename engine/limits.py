@@ -41,24 +41,28 @@ PATTERNS = Limit("patterns", 16, 16, "MAX_MESSAGE_FRAMES (rete.h)",
 # a stack of 64; one more and the assertion fails (error 303)
 STACK = Limit("stack", 64, 48, "MAX_STACK_SIZE (events.c)",
               "error 303 when a fact is asserted", "test_probe_tests_holding_at_once")
-# children of one alpha node: a 512-slot open-addressing table; when it is full findAlpha loops
-# forever (create_ruleset never returns, with the GIL held) or linkAlpha fails (error 106)
-CHILDREN = Limit("children", 512, 384, "NEXT_BUCKET_LENGTH (rules.h)",
-                 "create_ruleset hangs (or error 106)", "test_probe_children_of_one_node")
-# beta nodes fed by one alpha node (patterns whose tests are identical): 256, then error 108
-BETA_LIST = Limit("beta_list", 256, 192, "BETA_LIST_LENGTH (rules.h)",
-                  "error 108 when the ruleset is created", "test_probe_patterns_sharing_one_test")
-# `$nex` tests and `$or` joins under one node: 128, then error 107. The compiler emits neither;
-# the model still counts them, so a future construct that adds one is caught here
-NEXT_LIST = Limit("next_list", 128, 0, "NEXT_LIST_LENGTH (rules.h)",
+# children of one alpha node: a 512-slot open-addressing table searched until an empty slot; with
+# 512 children it has none, and the first fact to walk it (or the next rule to look for a child
+# there) loops forever with the GIL held
+CHILDREN = Limit("children", 511, 384, "NEXT_BUCKET_LENGTH (rules.h)",
+                 "the process hangs (create_ruleset or assert_facts never returns)",
+                 "test_probe_children_of_one_node")
+# patterns fed by one alpha node (identical tests): a 256-entry list scanned until a zero; with
+# 256 entries the scan runs past its end (the process crashes), with 257 error 108
+BETA_LIST = Limit("beta_list", 255, 192, "BETA_LIST_LENGTH (rules.h)",
+                  "crash (256) or error 108 (257) when the ruleset is created",
+                  "test_probe_patterns_sharing_one_test")
+# `$nex` tests and `$or` joins under one node: a 128-entry list (error 107 past it). The compiler
+# emits neither; the model still counts them, so a construct that adds one is caught here
+NEXT_LIST = Limit("next_list", 127, 0, "NEXT_LIST_LENGTH (rules.h)",
                   "error 107 when the ruleset is created", "test_probe_or_nodes_under_one_node")
 # rules (actions) of one ruleset
 ACTIONS = Limit("actions", 4096, 2048, "MAX_ACTIONS (rete.h)",
                 "error 106 when the ruleset is created", "test_probe_rules_per_ruleset")
-# properties of one fact (after flattening); the compiler's facts have a few plus one per value
-# of a list fact's vocabulary
-PROPERTIES = Limit("properties", 255, 200, "MAX_OBJECT_PROPERTIES (state.h)",
-                   "error 302 when the fact is asserted", "test_probe_properties_per_fact")
+# properties of one fact, its session id included: 254 crash the process when asserted; the
+# compiler's facts have five plus one per tested value of a list fact's vocabulary
+PROPERTIES = Limit("properties", 253, 200, "MAX_OBJECT_PROPERTIES (state.h)",
+                   "crash when the fact is asserted", "test_probe_properties_per_fact")
 # beta nodes of one ruleset: not a hard limit but the cost of every session (durable allocates
 # about 10 KB per beta node for each session, and more than linearly past ~1,000): a stratum is
 # split into rulesets of at most this many patterns
@@ -71,7 +75,7 @@ EQ, NEQ, LT, LTE, GT, GTE = "", "$neq", "$lt", "$lte", "$gt", "$gte"
 
 
 @dataclass(frozen=True)
-class Test:
+class AlphaTest:
     """One single-value alpha test: `prop op value` (op "" is equality)."""
     prop: str
     op: str
@@ -86,8 +90,8 @@ class Test:
 
 @dataclass
 class _Node:
-    test: Test | None
-    children: dict = field(default_factory=dict)     # Test.key() -> _Node
+    test: AlphaTest | None
+    children: dict = field(default_factory=dict)     # AlphaTest.key() -> _Node
     beta: int = 0                                    # patterns ending here
     users: list = field(default_factory=list)        # who ends here (for messages)
 
@@ -101,7 +105,7 @@ class AlphaTree:
     def __init__(self) -> None:
         self.root = _Node(None)
 
-    def add(self, chain: list[Test], user: object) -> None:
+    def add(self, chain: list[AlphaTest], user: object) -> None:
         node = self.root
         for test in chain:
             node = node.children.setdefault(test.key(), _Node(test))

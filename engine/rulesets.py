@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from . import limits as L
 from .conditions import Lit
 from .facts import SENTINEL
-from .limits import EQ, GT, GTE, LT, LTE, NEQ, AlphaTree, Test
+from .limits import EQ, GT, GTE, LT, LTE, NEQ, AlphaTree, AlphaTest
 from .vocabulary import Vocabulary
 
 END = "__end__"
@@ -140,33 +140,33 @@ _NOT = {"greater_than": "at_most", "at_least": "less_than", "on_or_after": "befo
         "less_than": "at_least", "at_most": "greater_than", "before": "on_or_after"}
 
 
-def _group_test(i: int) -> Test:
+def _group_test(i: int) -> AlphaTest:
     # always true (k is 0 or 1): it only gathers the tests on values i//8*8 .. +7 under one node
-    return Test("k", NEQ, -1 - i // GROUP_SIZE)
+    return AlphaTest("k", NEQ, -1 - i // GROUP_SIZE)
 
 
-def _member_chain(members: list[tuple[int, str]]) -> list[Test]:
+def _member_chain(members: list[tuple[int, str]]) -> list[AlphaTest]:
     """Tests `x<i> != state` for each (i, state), under the group node of the first value."""
     members = sorted(set(members))
-    return [_group_test(members[0][0])] + [Test(f"x{i}", NEQ, s) for i, s in members]
+    return [_group_test(members[0][0])] + [AlphaTest(f"x{i}", NEQ, s) for i, s in members]
 
 
-def literal_tests(lit: Lit, domain: dict, vocab_values: tuple) -> list[list[Test]]:
+def literal_tests(lit: Lit, domain: dict, vocab_values: tuple) -> list[list[AlphaTest]]:
     """The alternatives (chains of tests on the literal's own fact) under which it may hold.
 
     One alternative: a plain test, shared by every rule that uses it. Several: a disjunctive
     test, compiled as a group."""
     op, pos = lit.op, lit.positive
     if op == "is_known":
-        return [[Test("k", EQ, 1 if pos else 0)]]
+        return [[AlphaTest("k", EQ, 1 if pos else 0)]]
     kind = lit.fact_kind
     if kind in ORDERED:
         if op == "equals":
             if pos:
-                return [[Test("lo", LTE, lit.value), Test("hi", GTE, lit.value)]]
-            return [[Test("lo", NEQ, lit.value)]]
+                return [[AlphaTest("lo", LTE, lit.value), AlphaTest("hi", GTE, lit.value)]]
+            return [[AlphaTest("lo", NEQ, lit.value)]]
         prop, cmp = _MAY[op if pos else _NOT[op]]
-        return [[Test(prop, cmp, lit.value)]]
+        return [[AlphaTest(prop, cmp, lit.value)]]
     if kind == "set":
         values = [domain[v] for v in lit.value]
         rest = [domain[v] for v in vocab_values if v not in lit.value]
@@ -182,13 +182,13 @@ def literal_tests(lit: Lit, domain: dict, vocab_values: tuple) -> list[list[Test
     return _any(values, "o") if pos else [_member_chain([(i, "c") for i in values])]
 
 
-def _any(indices: list[int], excluded: str) -> list[list[Test]]:
+def _any(indices: list[int], excluded: str) -> list[list[AlphaTest]]:
     """Some value i may be in the state other than `excluded`: one alternative per value for a
     known fact, and one for an unknown fact (which may be anything)."""
     if len(indices) == 1:
         return [_member_chain([(indices[0], excluded)])]
-    known = [[Test("k", EQ, 1)] + _member_chain([(i, excluded)]) for i in sorted(indices)]
-    return known + [[Test("k", EQ, 0)]]
+    known = [[AlphaTest("k", EQ, 1)] + _member_chain([(i, excluded)]) for i in sorted(indices)]
+    return known + [[AlphaTest("k", EQ, 0)]]
 
 
 def _range_check(lit: Lit, err) -> None:
@@ -227,14 +227,14 @@ def plan_stratum(stratum_index: int, rule_ids: list[str], compiled: dict, codes_
         code = v.then["conclude"]
         unit = _RuleUnit(rid, [], set(), set(), code, 0)
         for ci, conj in enumerate(cr.conjuncts):
-            patterns: list[tuple[str, object, list[Test]]] = []     # (kind, key, chain)
+            patterns: list[tuple[str, object, list[AlphaTest]]] = []     # (kind, key, chain)
             by_fact: dict[str, int] = {}
             slots = []
             for lit in conj:
                 if lit.kind == "concl":
                     if lit.name in codes_here:
                         unit.reads_here.add(lit.name)
-                    level = Test("l", NEQ, "F" if lit.positive else "T")
+                    level = AlphaTest("l", NEQ, "F" if lit.positive else "T")
                     patterns.append(("c", lit.name, [level]))
                     slots.append(len(patterns) - 1)
                     continue
@@ -349,16 +349,16 @@ def _build(stratum_index: int, index: int, rule_ids: list[str], units: dict, gro
 
     # the chains as durable will see them, then spread patterns that would share one path
     tree = AlphaTree()
-    built: list[tuple[str, list[list[Test]], Action]] = []
+    built: list[tuple[str, list[list[AlphaTest]], Action]] = []
     for name, patterns, action in entries:
         chains = []
         for kind, key, chain in patterns:
             if kind == "c":
-                head = [Test("t", EQ, "c"), Test("h", EQ, buckets[key]), Test("c", EQ, key)]
+                head = [AlphaTest("t", EQ, "c"), AlphaTest("h", EQ, buckets[key]), AlphaTest("c", EQ, key)]
             elif kind == "x":
-                head = [Test("t", EQ, "x"), Test("i", EQ, key)]
+                head = [AlphaTest("t", EQ, "x"), AlphaTest("i", EQ, key)]
             else:
-                head = [Test("t", EQ, "f"), Test("n", EQ, key)]
+                head = [AlphaTest("t", EQ, "f"), AlphaTest("n", EQ, key)]
             chains.append(head + _canonical(chain))
         built.append((name, chains, action))
     users: dict[tuple, int] = defaultdict(int)
@@ -367,7 +367,7 @@ def _build(stratum_index: int, index: int, rule_ids: list[str], units: dict, gro
             n = users[tuple(t.key() for t in chain)]
             users[tuple(t.key() for t in chain)] += 1
             if n >= L.BETA_LIST.allowed:          # spread: an always-true test per 192 users
-                chain.append(Test("t", NEQ, f"~{n // L.BETA_LIST.allowed}"))
+                chain.append(AlphaTest("t", NEQ, f"~{n // L.BETA_LIST.allowed}"))
             tree.add(chain, action.rule or f"group {action.group}")
     definition = {}
     actions = {}
@@ -376,7 +376,7 @@ def _build(stratum_index: int, index: int, rule_ids: list[str], units: dict, gro
                                     for j, chain in enumerate(chains)], "dist": 0}
         actions[name] = action
     definition[END] = {"pri": END_PRI, "all": [{"m": {"t": END}}]}
-    tree.add([Test("t", EQ, END)], END)
+    tree.add([AlphaTest("t", EQ, END)], END)
 
     usage = _check(tree, definition, actions, props, kinds, rule_ids, vocab, where)
     return RulesetPlan(stratum_index, index, rule_ids, definition, actions, props, kinds,
@@ -384,15 +384,15 @@ def _build(stratum_index: int, index: int, rule_ids: list[str], units: dict, gro
                        usage)
 
 
-def _canonical(chain: list[Test]) -> list[Test]:
+def _canonical(chain: list[AlphaTest]) -> list[AlphaTest]:
     """One order for the tests of a pattern, so that equal tests are shared: known-ness, then
     ranges, then the member tests under their group node."""
     seen, out = set(), []
     ks = [t for t in chain if t.prop == "k" and t.op == EQ]
-    ranges = sorted((t for t in chain if t.prop in ("lo", "hi")), key=Test.key)
+    ranges = sorted((t for t in chain if t.prop in ("lo", "hi")), key=AlphaTest.key)
     members = sorted(((int(t.prop[1:]), t.value) for t in chain if t.prop.startswith("x")))
     rest = sorted((t for t in chain if t.prop not in ("k", "lo", "hi") and not t.prop.startswith("x")),
-                  key=Test.key)
+                  key=AlphaTest.key)
     for t in ks + ranges + rest + (_member_chain(members) if members else []):
         if t.key() not in seen:
             seen.add(t.key())
