@@ -451,6 +451,9 @@ def validate(paths: tuple[str, ...], quiet: bool) -> None:
     if report.warnings and not quiet:
         lines.append(f"{len(report.warnings)} warning(s): unverified citations (quotes that could "
                      "not be checked against an official text in sources/; each says why)")
+    if report.engine and not quiet:
+        from engine.limits import headroom_lines
+        lines += headroom_lines(report.engine)
     lines += [ln for e in errors for ln in e.lines()]      # root causes, knock-ons under them
     if lines:
         _write("".join(ln + "\n" for ln in lines), err=True)

@@ -145,3 +145,32 @@ class AlphaTree:
             if peak > best:
                 best, where = peak, (child.test,) + path
         return best, where
+
+
+_HEADROOM = (   # limit, what is counted
+    (STACK, "tests that can hold at once for one fact"),
+    (BETA_LIST, "rule patterns sharing one test"),
+    (CHILDREN, "tests under one node"),
+    (PATTERNS, "facts one rule joins"),
+    (PROPERTIES, "properties of one fact"),
+    (ACTIONS, "rules in one ruleset"),
+)
+
+
+def headroom_lines(usage: dict) -> list[str]:
+    """`appi-kb validate`'s report of how much of each durable-rules limit the KB uses.
+
+    usage: limit key -> (amount, where[, date]) as engine.compile.engine_usage gives it."""
+    out = []
+    for limit, what in _HEADROOM:
+        if limit.key not in usage:
+            continue
+        amount, where = usage[limit.key][:2]
+        place = f" ({where})" if where else ""
+        out.append(f"engine: {amount} of {limit.allowed} {what}{place}; durable-rules fails "
+                   f"past {limit.engine}")
+    if "rulesets" in usage and "session_size" in usage:
+        out.append(f"engine: {usage['rulesets'][0]} rulesets, the largest "
+                   f"{usage['session_size'][0]} patterns (a stratum is split past "
+                   f"{SESSION_SIZE.allowed})")
+    return out

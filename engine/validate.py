@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .compile import compile_kb
+from .compile import compile_kb, engine_usage
 from .errors import InputError, InputErrors, quote
 from .facts import incident_facts
 from .fixtures import Fixture, fixture_files, load_fixture
@@ -41,6 +41,7 @@ class Report:
     checked: Counter = field(default_factory=Counter)     # kind -> files checked
     compiled_on: list[_dt.date] = field(default_factory=list)
     kb_label: str = ""                                     # the KB checked: id version (where)
+    engine: dict = field(default_factory=dict)             # engine limit -> (most used, where, day)
 
     def add(self, exc: InputError) -> None:
         self.errors.extend(exc.errors if isinstance(exc, InputErrors) else [exc])
@@ -87,7 +88,10 @@ def check_kb(root: Path, report: Report) -> KB | None:
             continue                      # after every rule has ended: nothing to compile
         report.compiled_on.append(day)
         try:
-            compile_kb(kb, day)
+            usage = engine_usage(compile_kb(kb, day))
+            for key, (amount, what) in usage.items():
+                if key not in report.engine or amount > report.engine[key][0]:
+                    report.engine[key] = (amount, what, day)
         except InputError as exc:
             for e in (exc.errors if isinstance(exc, InputErrors) else [exc]):
                 report.add(_on_day(e, day))

@@ -9,6 +9,7 @@ what durable runs out of. And each limit's allowed value keeps a margin below th
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -17,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from engine import limits as L
-from engine.limits import EQ, GT, AlphaTree, AlphaTest
+from engine.limits import EQ, GT, AlphaTest, AlphaTree
+from engine.vocabulary import vocabulary
 
 PROBE = textwrap.dedent("""
     import json, sys
@@ -162,3 +164,24 @@ def test_the_compiled_knowledge_base_stays_inside_every_limit() -> None:
             assert usage[limit.key][0] <= limit.allowed or limit is L.SESSION_SIZE, \
                 (limit.key, usage[limit.key])
     assert usage["next_list"][0] == 0
+
+
+def test_validate_prints_the_headroom_of_each_limit(run) -> None:
+    result = run("validate")
+    assert result.code == 0, result.stderr[-2000:]
+    lines = [ln for ln in result.stderr.splitlines() if ln.startswith("engine: ")]
+    found = {}
+    for ln in lines:
+        m = re.match(r"engine: (\d+) of (\d+) (.+?)(?: \((.+?)\))?; durable-rules fails past (\d+)$",
+                     ln)
+        if m:
+            found[m.group(3)] = (int(m.group(1)), int(m.group(2)), m.group(4), int(m.group(5)))
+    assert set(found) == {"tests that can hold at once for one fact", "rule patterns sharing one test",
+                          "tests under one node", "facts one rule joins", "properties of one fact",
+                          "rules in one ruleset"}, lines
+    for what, (used, allowed, where, engine) in found.items():
+        assert 0 < used <= allowed < engine or what == "facts one rule joins", (what, used)
+    assert found["tests that can hold at once for one fact"][2] in vocabulary().facts
+    assert any(ln.startswith("engine: 3 rulesets") or re.match(r"engine: \d+ rulesets", ln)
+               for ln in lines)
+    assert not [ln for ln in run("validate", "--quiet").stderr.splitlines() if "engine:" in ln]
