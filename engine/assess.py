@@ -6,6 +6,7 @@ everything sorted, so the same incident and KB version give byte-identical outpu
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import threading
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,7 @@ class Engine:
         self.kb = kb or kbcache.load_kb(rules_dir)
         self.backend = backend
         self._compiled: dict[tuple, tuple[CompiledKB, Backend]] = {}
+        self._static: dict[tuple, _Static] = {}
 
     def __enter__(self) -> "Engine":
         return self
@@ -80,6 +82,32 @@ class Engine:
             for _ckb, runner in self._compiled.values():
                 runner.close()
             self._compiled.clear()
+            self._static.clear()
+
+    def _dated_codes(self) -> list[str]:
+        found = self.__dict__.get("_dated")
+        if found is None:
+            found = self.__dict__["_dated"] = sorted(
+                code for code, c in self.kb.conclusions.items() if c.labels)
+        return found
+
+    def static(self, ckb: CompiledKB, day: _dt.date) -> "_Static":
+        """What an assessment shows that depends only on the KB and the day (labels follow the
+        parameters and dated labels in force): built once, shared by every assessment. The parts
+        of assessment documents that come from here are shared objects: treat them as read-only."""
+        # labels change only with the rule and parameter versions in force (ckb.key) and with the
+        # dated labels of conclusions: the day matters only through those
+        dated = tuple(i for code in self._dated_codes()
+                      for i, v in enumerate(self.kb.conclusions[code].labels)
+                      if _in_force(v, day))
+        key = (ckb.key, dated)
+        found = self._static.get(key)
+        if found is None:
+            with self._lock:
+                if len(self._static) > 64:
+                    self._static.clear()
+                found = self._static[key] = _Static(self.kb, ckb, day)
+        return found
 
     def choose_as_of(self, facts: FactSet, as_of: _dt.date | None) -> tuple[_dt.date, str]:
         if as_of is not None:
@@ -101,18 +129,64 @@ class Engine:
         for stratum in ckb.strata:
             levels = {code: resolver.code(code).level for code in stratum.needs}
             resolver.add(runner.evaluate(stratum, facts, levels))
-        return _Builder(self.kb, ckb, facts, resolver).build(doc, day, source)
+        return _Builder(self.kb, ckb, facts, resolver, self.static(ckb, day)).build(doc, day, source)
+
+
+def _in_force(dated_label: dict, day: _dt.date) -> bool:
+    start, end = dated_label["valid_from"], dated_label.get("valid_to")
+    start = _dt.date.fromisoformat(start) if isinstance(start, str) else start
+    end = _dt.date.fromisoformat(end) if isinstance(end, str) else end
+    return start <= day and (end is None or day <= end)
+
+
+
+def _cite(c: Citation) -> dict:
+    out = {"key": c.key, "key_en": c.key_en}
+    out.update({k: c.data[k] for k in sorted(c.data)})
+    return out
+
+
+class _Static:
+    """The parts of an assessment that depend only on the compiled KB and the day."""
+
+    def __init__(self, kb: KB, ckb: CompiledKB, day: _dt.date) -> None:
+        self.rules: dict[str, dict] = {}
+        self.exceptions: dict[str, dict] = {}
+        self.reviews: dict[str, dict] = {}
+        for rid, cr in ckb.rules.items():
+            v = cr.version
+            label = kb.rule_label(rid, day)
+            citations = [_cite(c) for c in v.citations]
+            self.rules[rid] = {"version": v.version, "valid_from": v.valid_from.isoformat(),
+                               "valid_to": v.valid_to.isoformat() if v.valid_to else None,
+                               "label": label, "kind": kb.rules[rid].kind, "file": v.file,
+                               "line": v.line, "citations": citations, "judgment": v.judgment,
+                               "parameters": numbers.rule_parameters(kb, v, day, _cite)}
+            self.exceptions[rid] = {"rule": rid, "version": v.version, "label": label,
+                                    "citations": citations}
+            if v.judgment:
+                self.reviews[rid] = {"rule": rid, "version": v.version, "label": label,
+                                     "question": v.judgment["question"], "citations": citations}
+        self.conclusions = {code: (kb.conclusion_label(code, day), c)
+                            for code, c in kb.conclusions.items()}
+        self.value_labels = {k: kb.value_labels[k] for k in sorted(kb.value_labels)}
+        self.sections = [{"id": sec.id, "title": sec.title}
+                         for sec in sorted(kb.sections.values(), key=lambda x: x.order)]
 
 
 class _Builder:
     """Turns resolver state into the assessment document."""
 
-    def __init__(self, kb: KB, ckb: CompiledKB, facts: FactSet, resolver: Resolver) -> None:
+    def __init__(self, kb: KB, ckb: CompiledKB, facts: FactSet, resolver: Resolver,
+                 static: _Static | None = None) -> None:
         self.kb, self.ckb, self.facts, self.r = kb, ckb, facts, resolver
         self.vocab = vocabulary()
+        self.static = static
 
     def build(self, doc: Doc, day: _dt.date, source: str) -> dict:
         self.day = day          # labels follow the parameters and dated labels in force then
+        if self.static is None:
+            self.static = _Static(self.kb, self.ckb, day)
         concls = [self.conclusion(code) for code in self.r.all_codes() if code in self.kb.conclusions]
         concls.sort(key=lambda c: (self.kb.sections[c["section"]].order, c["order"], c["code"]))
         questions: dict[str, dict] = {}
@@ -153,10 +227,9 @@ class _Builder:
             "receipt": self.receipt(doc, day, source),
             "incident": {"id": meta.get("id"), "title": meta.get("title"), "file": doc.path},
             "as_of": day.isoformat(),
-            "value_labels": {k: self.kb.value_labels[k] for k in sorted(self.kb.value_labels)},
+            "value_labels": self.static.value_labels,
             "actions_done_fact": self.kb.actions_done_fact,
-            "sections": [{"id": sec.id, "title": sec.title}
-                         for sec in sorted(self.kb.sections.values(), key=lambda x: x.order)],
+            "sections": self.static.sections,
             "facts": self.facts_summary(),
             "conclusions": concls,
             "questions": [questions[k] for k in sorted(questions)],
@@ -194,20 +267,14 @@ class _Builder:
         rules, exceptions, qs, rvs = [], {}, {}, {}
         for rid in sorted(producers, key=lambda r: (self._rank(self.r.rule(r).final), r)):
             st = self.r.rule(rid)
-            cr = self.ckb.rules[rid]
             rules.append(self.rule_entry(rid, st))
             for d, fin in st.weighed:
-                dv = self.ckb.rules[d].version
-                exceptions[d] = {"rule": d, "version": dv.version,
-                                 "label": self.kb.rule_label(d, self.day),
-                                 "status": _final_word(fin),
-                                 "citations": [self.cite(c) for c in dv.citations]}
+                e = self.static.exceptions[d]
+                exceptions[d] = {"rule": d, "version": e["version"], "label": e["label"],
+                                 "status": _final_word(fin), "citations": e["citations"]}
         for o in sorted(cs.opens, key=lambda o: (o.kind, o.ref)):
             if o.kind == "judgment":
-                v = self.ckb.rules[o.ref].version
-                rvs[o.ref] = {"rule": o.ref, "version": v.version, "label": self.kb.rule_label(o.ref, self.day),
-                              "question": v.judgment["question"],
-                              "citations": [self.cite(c) for c in v.citations]}
+                rvs[o.ref] = dict(self.static.reviews[o.ref])
             else:
                 for ref in self._asked(o.ref):
                     fdef = self.vocab.get(ref)
@@ -216,7 +283,7 @@ class _Builder:
                         entry["confirm"] = self.facts.possible.get(ref, [])
                     qs[ref] = entry
         entry: dict[str, Any] = {
-            "code": code, "label": self.kb.conclusion_label(code, self.day), "section": cdef.section,
+            "code": code, "label": self.static.conclusions[code][0], "section": cdef.section,
             "order": cdef.order,
             "headline": cdef.headline, "show": cdef.show,
             "negative_label": cdef.negative_label,
@@ -257,27 +324,23 @@ class _Builder:
         return {"T": 0, "M": 1, "X": 2, "F": 3}[final]
 
     def rule_entry(self, rid: str, st) -> dict:
-        v = self.ckb.rules[rid].version
-        rule = self.kb.rules[rid]
-        out = {"id": rid, "version": v.version, "valid_from": v.valid_from.isoformat(),
-               "valid_to": v.valid_to.isoformat() if v.valid_to else None,
-               "label": self.kb.rule_label(rid, self.day), "kind": rule.kind,
+        s = self.static.rules[rid]
+        out = {"id": rid, "version": s["version"], "valid_from": s["valid_from"],
+               "valid_to": s["valid_to"], "label": s["label"], "kind": s["kind"],
                "status": _final_word(st.final),
-               "file": v.file, "line": v.line,
-               "citations": [self.cite(c) for c in v.citations],
+               "file": s["file"], "line": s["line"],
+               "citations": s["citations"],
                "derivations": self.derivations(st) if st.final in ("T", "M", "X") else [],
                "defeated_by": st.defeated_by,
                "fired": self.fired(rid)}
-        if v.judgment:
-            out["judgment"] = v.judgment
-        params = numbers.rule_parameters(self.kb, v, self.day, self.cite)   # the numbers it read
-        if params:
-            out["parameters"] = params
+        if s["judgment"]:
+            out["judgment"] = s["judgment"]
+        if s["parameters"]:                 # the numbers it read
+            out["parameters"] = s["parameters"]
         return out
 
     def derivations(self, st) -> list[dict]:
         """Each distinct derivation once, in content order (not the order alternatives are written)."""
-        import json
         seen = {}
         for d in st.derivations:
             out = self.derivation(d)
@@ -302,9 +365,7 @@ class _Builder:
         return out
 
     def cite(self, c: Citation) -> dict:
-        out = {"key": c.key, "key_en": c.key_en}
-        out.update({k: c.data[k] for k in sorted(c.data)})
-        return out
+        return _cite(c)
 
     # ---- values, deadlines, windows ---------------------------------------------------------
     def outputs(self, code: str, cs) -> dict:

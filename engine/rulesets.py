@@ -104,22 +104,25 @@ def _range_kind(kind: str) -> str:
 
 
 def encode_atom(plan: RulesetPlan, atom: dict, index: int, sid: str) -> dict:
+    """The durable fact of one atom (keys in the order the session's message parser expects:
+    the atom index first)."""
     name = atom["n"]
     kind = plan.kinds[name]
     known = atom["t"] == "f"
-    out = {"sid": sid, "t": "f", "n": name, "a": index, "k": 1 if known else 0}
+    out = {"a": index, "sid": sid, "t": "f", "n": name, "k": 1 if known else 0}
     props = plan.props[name]
     if props.members:
         domain = plan.domains[name]
         if not known:
-            states = dict.fromkeys(props.members, "m")
+            states = dict.fromkeys(sorted(props.members), "m")
         elif kind == "set":
             sure = {domain[v] for v in atom["v"] if v != SENTINEL}
             maybe = {domain[v] for v in atom.get("p", ()) if v != SENTINEL}
-            states = {i: "c" if i in sure else ("m" if i in maybe else "o") for i in props.members}
+            states = {i: "c" if i in sure else ("m" if i in maybe else "o")
+                      for i in sorted(props.members)}
         else:
             held = domain.get(atom["v"])
-            states = {i: "c" if i == held else "o" for i in props.members}
+            states = {i: "c" if i == held else "o" for i in sorted(props.members)}
         for i, s in states.items():
             out[f"x{i}"] = s
     if props.ranged:
@@ -128,6 +131,14 @@ def encode_atom(plan: RulesetPlan, atom: dict, index: int, sid: str) -> dict:
         else:
             out["lo"], out["hi"] = RANGE[_range_kind(kind)]
     return out
+
+
+def encoded_tail(plan: RulesetPlan, atom: dict) -> str:
+    """The JSON text of an atom's durable fact after its index and session id (see
+    `encode_atom`): the same for every incident that states the same atom."""
+    fact = encode_atom(plan, atom, 0, "")
+    del fact["a"], fact["sid"]
+    return json.dumps(fact, ensure_ascii=False)[1:]
 
 
 # ---- tests of one literal -------------------------------------------------------------------

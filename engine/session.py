@@ -29,7 +29,7 @@ import durable_rules_engine as _dre
 from .errors import EngineError
 from .evaluator import Firing, concl_atom, sorted_firings
 from .literal import atom_matches
-from .rulesets import END, RulesetPlan, encode_atom
+from .rulesets import END, RulesetPlan, encoded_tail
 
 _ERROR_CODES = {
     "101": "out of memory or too many live sessions", "102": "a value of an unsupported type",
@@ -40,7 +40,18 @@ _ERROR_CODES = {
     "304": "a rule has too many patterns", "309": "session not found", "314": "a value is too long",
     "501": "a regular expression is not valid",
 }
-_END_FACT = {"t": END}
+# the facts of a firing, as the engine wrote them: an atom's fact starts with its index, a
+# conclusion's with its code and level
+_ALIAS = re.compile(r'"a(\d+)":\{"(?:a": (\d+)|c": "([^"]*)", "l": "([TMF])")')
+
+
+def rule_name(message: str) -> str:
+    """The rule a durable firing message is for: {"<name>":{...}}."""
+    return message[2:message.index('":{', 2)]
+
+
+def _concl_fact(code: str, level: str, sid: str, bucket: int) -> str:
+    return f'{{"c": "{code}", "l": "{level}", "sid": "{sid}", "t": "c", "h": {bucket}}}'
 
 
 def explain_engine_error(exc: BaseException) -> str:
@@ -90,21 +101,29 @@ class DurableRuleset:
                               f"{explain_engine_error(exc)}") from None
         # the ruleset is freed when this object is collected, or by close()
         self._finalizer = weakref.finalize(self, _free, self.handle)
+        self._tails: dict[str, str] = {}       # atom key -> its encoded fact after index and sid
+        self._sure: dict[tuple, bool] = {}     # (literal, atom key) -> the literal surely holds
         self._prime()
 
     # ---- one session --------------------------------------------------------------------------
     def payload(self, facts, levels: dict[str, str], sid: str) -> str:
-        plan = self.plan
+        """The JSON list of durable facts for one session: the atoms the ruleset reads, the
+        levels of earlier strata's conclusions it reads, and the sentinel."""
+        plan, tails = self.plan, self._tails
+        props, keys = plan.props, facts.keys()
         out = []
-        props = plan.props
         for i, atom in enumerate(facts.durable):
             if atom["n"] in props:
-                out.append(encode_atom(plan, atom, i, sid))
+                tail = tails.get(keys[i])
+                if tail is None:
+                    if len(tails) > 20_000:
+                        tails.clear()
+                    tail = tails[keys[i]] = encoded_tail(plan, atom)
+                out.append(f'{{"a": {i}, "sid": "{sid}", {tail}')
         for code in plan.needs:
-            out.append({"sid": sid, "t": "c", "h": plan.buckets[code], "c": code,
-                        "l": levels[code]})
-        out.append({"sid": sid, "t": END})
-        return json.dumps(out, ensure_ascii=False)
+            out.append(_concl_fact(code, levels[code], sid, plan.buckets[code]))
+        out.append(f'{{"sid": "{sid}", "t": "{END}"}}')
+        return "[" + ", ".join(out) + "]"
 
     def evaluate(self, facts, levels: dict[str, str]) -> list[Firing]:
         """Run the ruleset on `facts` (and earlier strata's `levels`) in a fresh session."""
@@ -124,7 +143,7 @@ class DurableRuleset:
                 message = started[1] if started else None
                 while message:
                     run.in_action = True
-                    self._fire(json.loads(message), run)
+                    self._fire(message, run)
                     message = _dre.complete_and_start_action(self.handle, offset)
                     run.in_action = bool(message)
             except EngineError:
@@ -142,43 +161,57 @@ class DurableRuleset:
                               "its fixpoint sentinel")
         return sorted_firings(run.firings)
 
-    def _fire(self, message: dict, run: _Run) -> None:
-        ((name, matched),) = message.items()
+    def _fire(self, message: str, run: _Run) -> None:
+        """One firing. `message` is durable's JSON of the rule name and the facts it matched;
+        the facts come back as the engine wrote them, so each one's atom index (or conclusion
+        and level) is read from its first properties instead of parsing every fact."""
+        name = rule_name(message)
         if name == END:
             run.ended = True
             return
         action = self.plan.actions[name]
+        refs: dict[int, object] = {}
+        for m in _ALIAS.finditer(message):
+            atom = m.group(2)
+            refs[int(m.group(1))] = int(atom) if atom is not None else (m.group(3), m.group(4))
         if action.group is not None:        # an alternative of a disjunctive test held
-            fact = matched["a0"]
-            self._assert(run, {"t": "x", "i": action.group, "a": fact["a"]})
+            self._assert(f'{{"a": {refs[0]}, "sid": "{run.sid}", "t": "x", "i": {action.group}}}')
             return
-        durable = run.facts.durable
-        keys, atoms = [], []
-        for j in range(len(matched)):
-            fact = matched[f"a{j}"]
-            if fact["t"] == "c":
-                key, atom = concl_atom(fact["c"], fact["l"])
+        durable, keys = run.facts.durable, run.keys
+        mkeys, matoms = [], []
+        for slot in action.slots:
+            ref = refs[slot]
+            if type(ref) is int:
+                mkeys.append(keys[ref])
+                matoms.append(durable[ref])
             else:
-                key, atom = run.keys[fact["a"]], durable[fact["a"]]
-            keys.append(key)
-            atoms.append(atom)
-        slots = action.slots
-        mkeys = tuple(keys[s] for s in slots)
-        matoms = tuple(atoms[s] for s in slots)
+                key, atom = concl_atom(*ref)
+                mkeys.append(key)
+                matoms.append(atom)
+        mkeys, matoms = tuple(mkeys), tuple(matoms)
         run.firings.append(Firing(action.rule, "U", action.conjunct, mkeys, matoms))
-        certain = all(atom_matches(lit, a)[0] for lit, a in zip(action.lits, matoms))
+        sure = self._sure
+        certain = True
+        for lit, key, atom in zip(action.lits, mkeys, matoms):
+            held = sure.get((id(lit), key))
+            if held is None:
+                if len(sure) > 50_000:
+                    sure.clear()
+                held = sure[(id(lit), key)] = atom_matches(lit, atom)[0]
+            if not held:
+                certain = False
+                break
         if certain:
             run.firings.append(Firing(action.rule, "L", action.conjunct, mkeys, matoms))
         if action.assert_code:
             bucket = self.plan.buckets[action.code]
-            self._assert(run, {"t": "c", "h": bucket, "c": action.code, "l": "M"})
+            self._assert(_concl_fact(action.code, "M", run.sid, bucket))
             if certain and not action.judgment:
-                self._assert(run, {"t": "c", "h": bucket, "c": action.code, "l": "T"})
+                self._assert(_concl_fact(action.code, "T", run.sid, bucket))
 
-    def _assert(self, run: _Run, fact: dict) -> None:
-        fact["sid"] = run.sid
+    def _assert(self, fact: str) -> None:
         # code 2 (already there: derived by another rule or binding) is not an error
-        _dre.assert_fact(self.handle, json.dumps(fact, ensure_ascii=False))
+        _dre.assert_fact(self.handle, fact)
 
     def _delete(self, sid: str) -> None:
         try:

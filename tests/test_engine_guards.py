@@ -24,7 +24,7 @@ from engine.compile import MAX_DNF, MAX_PATTERNS, compile_kb
 from engine.errors import EngineError, InputError
 from engine.facts import incident_facts
 from engine.kbload import load_kb
-from engine.session import DurableRuleset
+from engine.session import DurableRuleset, rule_name
 
 if str(Path(__file__).resolve().parent) not in sys.path:    # any pytest import mode, package or not
     sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -139,9 +139,9 @@ def test_exception_in_an_action_becomes_an_engine_error(tmp_path: Path, monkeypa
 
     def failing(self, message, run):
         original(self, message, run)
-        for name in message:
-            if not name.startswith("__"):
-                raise RuntimeError("injected failure in " + self.plan.actions[name].rule)
+        name = rule_name(message)
+        if not name.startswith("__"):
+            raise RuntimeError("injected failure in " + self.plan.actions[name].rule)
 
     monkeypatch.setattr(DurableRuleset, "_fire", failing)
     engine = Engine(kb)
