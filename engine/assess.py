@@ -55,6 +55,7 @@ class Engine:
         self.backend = backend
         self._compiled: dict[tuple, tuple[CompiledKB, Backend]] = {}
         self._static: dict[tuple, _Static] = {}
+        self._by_day: dict[_dt.date, tuple] = {}            # day -> (key of _compiled,)
 
     def __enter__(self) -> "Engine":
         return self
@@ -63,6 +64,9 @@ class Engine:
         self.close()
 
     def compiled(self, as_of: _dt.date) -> tuple[CompiledKB, Backend]:
+        found = self._by_day.get(as_of)
+        if found is not None and found[0] in self._compiled:
+            return self._compiled[found[0]]
         refs = tuple(sorted(v.ref for r in self.kb.rules.values()
                             for v in [r.version_on(as_of)] if v is not None))
         params = tuple(sorted((p.id, i) for p in self.kb.parameters.values()
@@ -74,6 +78,9 @@ class Engine:
                 ckb = kbcache.compiled(self.kb, key, lambda: compile_kb(self.kb, as_of))
                 runner = make_backend(self.backend, ckb, f"{self.kb.id}@{self.kb.version}#{ckb.key}")
                 self._compiled[key] = (ckb, runner)
+            if len(self._by_day) > 4096:
+                self._by_day.clear()
+            self._by_day[as_of] = (key,)
             return self._compiled[key]
 
     def close(self) -> None:
@@ -83,6 +90,7 @@ class Engine:
                 runner.close()
             self._compiled.clear()
             self._static.clear()
+            self._by_day.clear()
 
     def _dated_codes(self) -> list[str]:
         found = self.__dict__.get("_dated")
@@ -182,6 +190,7 @@ class _Builder:
         self.kb, self.ckb, self.facts, self.r = kb, ckb, facts, resolver
         self.vocab = vocabulary()
         self.static = static
+        self._derivation_memo: dict[tuple, tuple[str, dict]] = {}
 
     def build(self, doc: Doc, day: _dt.date, source: str) -> dict:
         self.day = day          # labels follow the parameters and dated labels in force then
@@ -325,6 +334,15 @@ class _Builder:
 
     def rule_entry(self, rid: str, st) -> dict:
         s = self.static.rules[rid]
+        if st.final == "F" and not st.defeated_by and rid not in self.r.firings:
+            found = s.get("_quiet")                 # never fired: the same entry every time
+            if found is not None:
+                return found
+            out = s["_quiet"] = self._rule_entry(rid, st, s)
+            return out
+        return self._rule_entry(rid, st, s)
+
+    def _rule_entry(self, rid: str, st, s: dict) -> dict:
         out = {"id": rid, "version": s["version"], "valid_from": s["valid_from"],
                "valid_to": s["valid_to"], "label": s["label"], "kind": s["kind"],
                "status": _final_word(st.final),
@@ -342,9 +360,14 @@ class _Builder:
     def derivations(self, st) -> list[dict]:
         """Each distinct derivation once, in content order (not the order alternatives are written)."""
         seen = {}
+        memo = self._derivation_memo
         for d in st.derivations:
-            out = self.derivation(d)
-            seen.setdefault(json.dumps(out, sort_keys=True, ensure_ascii=False), out)
+            raw = (tuple(d["facts"]), tuple(d["conclusions"]), tuple(d["dated"]))
+            found = memo.get(raw)
+            if found is None:
+                out = self.derivation(d)
+                found = memo[raw] = (json.dumps(out, sort_keys=True, ensure_ascii=False), out)
+            seen.setdefault(found[0], found[1])
         return [seen[k] for k in sorted(seen)]
 
     def fired(self, rid: str) -> str | None:

@@ -41,8 +41,7 @@ class FactSet:
         """Canonical JSON of each atom (entries of `durable`), in the same order."""
         cached = self.__dict__.get("_keys")
         if cached is None or len(cached) != len(self.durable):
-            cached = self.__dict__["_keys"] = [json.dumps(a, sort_keys=True, ensure_ascii=False)
-                                               for a in self.durable]
+            cached = self.__dict__["_keys"] = [_atom_key(a) for a in self.durable]
         return cached
 
     def atoms_of(self, name: str) -> list[dict]:
@@ -54,6 +53,21 @@ class FactSet:
                 by_name.setdefault(atom["n"], []).append(atom)
             index = self.__dict__["_index"] = (len(self.durable), by_name)
         return index[1].get(name, [])
+
+
+_KEYS: dict[tuple, str] = {}
+
+
+def _atom_key(atom: dict) -> str:
+    """Canonical JSON of an atom, remembered: the same atoms recur across incidents."""
+    raw = tuple((k, type(v).__name__, tuple(v) if isinstance(v, list) else v)
+                for k, v in atom.items())
+    found = _KEYS.get(raw)
+    if found is None:
+        if len(_KEYS) > 50_000:
+            _KEYS.clear()
+        found = _KEYS[raw] = json.dumps(atom, sort_keys=True, ensure_ascii=False)
+    return found
 
 
 def incident_facts(doc: Doc, vocab: Vocabulary | None = None) -> FactSet:

@@ -60,9 +60,7 @@ class Resolver:
         self.firings: dict[str, list[Firing]] = {}
         self._rules: dict[str, RuleState] = {}
         self._codes: dict[str, CodeState] = {}
-        self.producers: dict[str, list[str]] = {}
-        for rid, cr in sorted(ckb.rules.items()):
-            self.producers.setdefault(cr.version.then["conclude"], []).append(rid)
+        self.producers: dict[str, list[str]] = producers_of(ckb)
 
     def add(self, firings: list[Firing]) -> None:
         for f in firings:
@@ -200,6 +198,17 @@ class Resolver:
 
     def all_codes(self) -> list[str]:
         return sorted(self.producers)
+
+
+def producers_of(ckb: CompiledKB) -> dict[str, list[str]]:
+    """Conclusion code -> ids of the rules in force that conclude it (computed once per KB)."""
+    found = ckb.__dict__.get("_producers")
+    if found is None:
+        found = {}
+        for rid, cr in sorted(ckb.rules.items()):
+            found.setdefault(cr.version.then["conclude"], []).append(rid)
+        ckb.__dict__["_producers"] = found
+    return found
 
 
 def _earliest(dates) -> str | None:
