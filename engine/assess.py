@@ -20,6 +20,7 @@ from .errors import InputError
 from .evaluator import BACKENDS, Backend, make_backend
 from .facts import FactSet, incident_facts
 from .grounds import why_not
+from .jsonfast import dumps_canonical
 from .model import KB, Citation
 from .paths import RULES_DIR, display
 from .resolve import (ESTABLISHED, EXCLUDED, NEEDS_REVIEW, NOT_ESTABLISHED, UNDETERMINED,
@@ -180,6 +181,25 @@ class _Static:
         self.value_labels = {k: kb.value_labels[k] for k in sorted(kb.value_labels)}
         self.sections = [{"id": sec.id, "title": sec.title}
                          for sec in sorted(kb.sections.values(), key=lambda x: x.order)]
+        # the canonical text of each shared part, for the output hash (engine/receipt.py)
+        self.relocate = _receipt.relocator(kb.root)
+        self.memo: dict[int, tuple] = {}
+        self.quiet_conclusions: dict[str, dict] = {}
+        shared = [self.value_labels, self.sections]
+        for r in self.rules.values():
+            shared += [r["citations"], r["label"], r["judgment"]]
+        for label, c in self.conclusions.values():
+            shared += [label, c.negative_label]
+        for fdef in vocabulary().facts.values():
+            shared += [fdef.label, fdef.question]
+        for cr in ckb.rules.values():
+            shared += [v for k, v in cr.version.then.items() if k in ("values", "guidance")]
+        for part in shared:
+            if isinstance(part, (dict, list)):
+                self.remember(part)
+
+    def remember(self, part) -> None:
+        self.memo[id(part)] = (part, dumps_canonical(part, None, self.relocate))
 
 
 class _Builder:
@@ -244,7 +264,8 @@ class _Builder:
             "questions": [questions[k] for k in sorted(questions)],
             "reviews": [reviews[k] for k in sorted(reviews)],
         }
-        out["receipt"]["output_sha256"] = _receipt.output_sha256(out, self.kb.root)
+        out["receipt"]["output_sha256"] = _receipt.output_sha256(out, self.kb.root,
+                                                                 self.static.memo)
         return out
 
     def receipt(self, doc: Doc, day: _dt.date, source: str) -> dict:
@@ -270,9 +291,27 @@ class _Builder:
 
     # ---- one conclusion ----------------------------------------------------------------------
     def conclusion(self, code: str) -> dict:
-        cdef = self.kb.conclusions[code]
         cs = self.r.code(code)
         producers = self.r.producers.get(code, [])
+        # a conclusion none of whose rules (or exceptions) fired reads the same in every
+        # assessment of this KB: built once (a copy is returned: the caller adds to it)
+        quiet = cs.status == NOT_ESTABLISHED and all(self._quiet(rid) for rid in producers)
+        if quiet:
+            found = self.static.quiet_conclusions.get(code)
+            if found is None:
+                found = self.static.quiet_conclusions[code] = self._conclusion(code, cs, producers)
+                for part in ("rules", "exceptions", "questions", "reviews", "unless"):
+                    self.static.remember(found[part])
+            return dict(found)
+        return self._conclusion(code, cs, producers)
+
+    def _quiet(self, rid: str) -> bool:
+        st = self.r.rule(rid)
+        return (st.final == "F" and rid not in self.r.firings
+                and all(fin == "F" for _d, fin in st.weighed))
+
+    def _conclusion(self, code: str, cs, producers: list[str]) -> dict:
+        cdef = self.kb.conclusions[code]
         rules, exceptions, qs, rvs = [], {}, {}, {}
         for rid in sorted(producers, key=lambda r: (self._rank(self.r.rule(r).final), r)):
             st = self.r.rule(rid)
@@ -339,6 +378,7 @@ class _Builder:
             if found is not None:
                 return found
             out = s["_quiet"] = self._rule_entry(rid, st, s)
+            self.static.remember(out)
             return out
         return self._rule_entry(rid, st, s)
 

@@ -88,3 +88,59 @@ def dumps_indented(obj) -> str:
     except (_Fallback, RecursionError):
         return json.dumps(obj, sort_keys=True, ensure_ascii=False, indent=2)
     return "".join(out)
+
+
+def dumps_canonical(obj, memo: dict | None = None, transform=None) -> str:
+    """`json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"))`, byte for byte.
+
+    memo: id(x) -> (x, text) for objects whose text is already known (shared, never-changed parts
+    of many documents); the object itself is kept in the entry so its id cannot be reused.
+    transform: applied to every dict before it is written (returns the dict to write)."""
+    out: list[str] = []
+    app = out.append
+
+    def enc(o) -> None:
+        t = type(o)
+        if t is str:
+            app(_encode_str(o))
+            return
+        if t is dict or t is list or t is tuple:
+            if memo:
+                found = memo.get(id(o))
+                if found is not None and found[0] is o:
+                    app(found[1])
+                    return
+            if t is dict:
+                if transform is not None:
+                    o = transform(o)
+                app("{")
+                first = True
+                for k in sorted(o):
+                    if type(k) is not str:
+                        raise _Fallback
+                    if not first:
+                        app(",")
+                    first = False
+                    app(_encode_str(k))
+                    app(":")
+                    enc(o[k])
+                app("}")
+            else:
+                app("[")
+                first = True
+                for v in o:
+                    if not first:
+                        app(",")
+                    first = False
+                    enc(v)
+                app("]")
+            return
+        app(_scalar(o))
+
+    try:
+        enc(obj)
+    except (_Fallback, RecursionError):
+        if transform is not None:
+            raise
+        return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return "".join(out)

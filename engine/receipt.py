@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .jsonfast import dumps_canonical
 from .model import KB
 
 # The packages an assessment's content depends on (the engine, YAML reading, schema checking,
@@ -116,30 +117,35 @@ def input_sha256(data: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def output_sha256(assessment: dict, kb_root: Path | None = None) -> str:
+def output_sha256(assessment: dict, kb_root: Path | None = None, memo: dict | None = None) -> str:
     """The assessment's content: without its receipt, the incident's file name (the same incident
     read from another folder is the same assessment) and where in the KB's files each rule is
-    written (a comment added above a rule moves it, and changes nothing it says)."""
+    written (a comment added above a rule moves it, and changes nothing it says).
+
+    The text hashed is json.dumps(sort_keys=True, separators=(",", ":")) of that content, written
+    by engine/jsonfast.py; `memo` (id -> (object, its text)) holds the text of parts shared by
+    every assessment of a KB (citations, rules that never fired), written once."""
     body = {k: v for k, v in assessment.items() if k != "receipt"}
     body["incident"] = {k: v for k, v in body["incident"].items() if k != "file"}
-    text = json.dumps(_relocatable(body, kb_root), sort_keys=True, ensure_ascii=False,
-                      separators=(",", ":"))
+    text = dumps_canonical(body, memo, relocator(kb_root))
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _relocatable(value: Any, root: Path | None) -> Any:
-    if isinstance(value, dict):
-        out = {k: _relocatable(v, root) for k, v in value.items()}
-        if "line" in out and isinstance(out.get("file"), str):
-            out["file"] = _inside(out["file"], root)
-            del out["line"]
-        return out
-    if isinstance(value, list):
-        return [_relocatable(v, root) for v in value]
-    return value
+def relocator(kb_root: Path | None):
+    """The change output_sha256 makes to each dict: a rule's file relative to the KB, no line."""
+    root_key = str(kb_root) if kb_root else None
+
+    def relocate(d: dict) -> dict:
+        if "line" in d and isinstance(d.get("file"), str):
+            d = dict(d)
+            d["file"] = _inside(d["file"], root_key)
+            del d["line"]
+        return d
+    return relocate
 
 
-def _inside(file: str, root: Path | None) -> str:
+@lru_cache(maxsize=8192)
+def _inside(file: str, root: str | None) -> str:
     from .paths import PROJECT_ROOT
     path = Path(file)
     path = (path if path.is_absolute() else PROJECT_ROOT / path).resolve()

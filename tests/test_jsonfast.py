@@ -31,3 +31,40 @@ def test_same_bytes_on_assessments(assess) -> None:
     for name in ("card_leak", "open_questions", "entrustee_notified"):
         doc = assess(name)
         assert dumps_indented(doc) == reference(doc)
+
+
+def _relocated(value, root):
+    """output_sha256's definition, written plainly: every {file, line} entry made relocatable."""
+    from engine.receipt import _inside
+    if isinstance(value, dict):
+        out = {k: _relocated(v, root) for k, v in value.items()}
+        if "line" in out and isinstance(out.get("file"), str):
+            out["file"] = _inside(out["file"], str(root) if root else None)
+            del out["line"]
+        return out
+    if isinstance(value, list):
+        return [_relocated(v, root) for v in value]
+    return value
+
+
+def test_output_hash_is_the_hash_of_the_plain_definition(engine, assess) -> None:
+    # engine/receipt.py writes the hashed text with jsonfast and remembered shared parts; the
+    # hash must be what the plain definition gives, on the first and on later assessments
+    import hashlib
+    for name in ("card_leak", "open_questions", "card_leak", "misdelivery_300"):
+        doc = assess(name)
+        body = {k: v for k, v in doc.items() if k != "receipt"}
+        body["incident"] = {k: v for k, v in body["incident"].items() if k != "file"}
+        text = json.dumps(_relocated(body, engine.kb.root), sort_keys=True, ensure_ascii=False,
+                          separators=(",", ":"))
+        assert doc["receipt"]["output_sha256"] == hashlib.sha256(text.encode()).hexdigest()
+
+
+@pytest.mark.parametrize("obj", [{"b": [1, {"a": None}], "a": "x"}, [], {}, [1.5, True, "é"]])
+def test_canonical_writer_same_bytes_as_json(obj) -> None:
+    from engine.jsonfast import dumps_canonical
+    assert dumps_canonical(obj) == json.dumps(obj, sort_keys=True, ensure_ascii=False,
+                                              separators=(",", ":"))
+    shared = [1, 2]
+    memo = {id(shared): (shared, "[1,2]")}
+    assert dumps_canonical({"k": shared}, memo) == '{"k":[1,2]}'
