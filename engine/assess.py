@@ -187,7 +187,7 @@ class _Static:
         self.quiet_conclusions: dict[str, dict] = {}
         shared = [self.value_labels, self.sections]
         for r in self.rules.values():
-            shared += [r["citations"], r["label"], r["judgment"]]
+            shared += [r["citations"], r["label"], r["judgment"], r["parameters"]]
         for label, c in self.conclusions.values():
             shared += [label, c.negative_label]
         for fdef in vocabulary().facts.values():
