@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 
 from .citations import normalise_clause
-from .errors import InputError
+from .errors import InputError, quote
 from .model import KB
 from .release import param_versions
 
@@ -49,7 +49,7 @@ def lookup(kb: KB, clause: str, fixture_hits: dict[str, list[str]] | None = None
         close = difflib.get_close_matches(query, list(keys), n=3, cutoff=0.5)
         hint = ("did you mean " + ", ".join(keys[c] for c in close) + "?") if close else \
             "list the cited clauses with `appi-kb coverage`"
-        raise InputError(f"no rule cites '{clause}'", hint=hint, kind="value")
+        raise InputError(f"no rule cites {quote(clause)}", hint=hint, kind="value")
     entries = []
     for rule in sorted(kb.rules.values(), key=lambda r: r.id):
         for v in rule.versions:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from .errors import InputError
+from .errors import InputError, quote
 from .schemas import suggest
 from .vocabulary import FactDef, Vocabulary
 
@@ -86,7 +86,7 @@ def _fact_lit(cond: dict, path: tuple, positive: bool, vocab: Vocabulary, params
     fdef = vocab.get(name)
     if fdef is None:
         guess = suggest(name, vocab.facts)
-        raise err(path + ("fact",), f"unknown fact '{name}'",
+        raise err(path + ("fact",), f"unknown fact {quote(name)}",
                   f"did you mean '{guess}'?" if guess else
                   "facts are defined in schemas/incident.schema.json")
     (op, raw), = [(k, v) for k, v in cond.items() if k != "fact"]
@@ -130,21 +130,21 @@ def _check_value(fdef: FactDef, op: str, value: Any, path: tuple, err) -> None:
         if fdef.kind in ("enum", "set"):
             if v not in fdef.values:
                 guess = suggest(v, fdef.values) if isinstance(v, str) else None
-                raise err(path, f"'{v}' is not a value of fact '{fdef.name}'",
+                raise err(path, f"{quote(v)} is not a value of fact '{fdef.name}'",
                           f"did you mean '{guess}'?" if guess else
                           f"values: {', '.join(map(str, fdef.values))}")
         elif fdef.kind == "bool":
             if not isinstance(v, bool):
-                raise err(path, f"fact '{fdef.name}' is true/false; '{v}' is not", "write true or false")
+                raise err(path, f"fact '{fdef.name}' is true/false; {quote(v)} is not", "write true or false")
         elif fdef.kind in ("number", "quantity", "series"):
             if isinstance(v, bool) or not isinstance(v, (int, float)):
-                raise err(path, f"fact '{fdef.name}' is a number; '{v}' is not", "write a number")
+                raise err(path, f"fact '{fdef.name}' is a number; {quote(v)} is not", "write a number")
         elif fdef.kind == "date":
             import datetime as _dt
             try:
                 _dt.date.fromisoformat(str(v))
             except ValueError:
-                raise err(path, f"'{v}' is not a date", "write YYYY-MM-DD") from None
+                raise err(path, f"{quote(v)} is not a date", "write YYYY-MM-DD") from None
 
 
 def literals(node: Node | Lit) -> list[Lit]:

@@ -232,7 +232,7 @@ def expectation_errors(fx: Fixture, kb: KB) -> list[InputError]:
                 continue
             guess = suggest(name, known)
             path = ("expect", *section.split("."), key)
-            errs.append(fx.doc.error(path, f"expect.{section}: unknown {what} '{name}'",
+            errs.append(fx.doc.error(path, f"expect.{section}: unknown {what} {quote(name)}",
                                      f"did you mean '{guess}'?" if guess else
                                      f"use a {what} of the knowledge base (see `appi-kb rules`)",
                                      kind="reference"))

@@ -80,6 +80,9 @@ CASES = [
          ("unknown key 'loss or damage'", "label"), ("comma", "double quotes")),
     Case("comma_in_flow_mapping_ja", "load", "schema",
          ("unknown key '通知'", "label"), ("comma", "double quotes")),
+    Case("long_value_in_condition", "load", "reference",
+         ("'" + ("private" * 12)[:80] + "…' (cut; 300 characters) is not a value of fact "
+          "'business.sector'",), ("values: private, public_body",)),
     Case("parameter_octal", "load", "number",
          ("parameters[0].versions[0].value: '01000' is not a plain decimal number",),
          ("write 1000", "octal")),
