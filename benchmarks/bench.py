@@ -146,11 +146,21 @@ def cli_argv() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, str(ROOT / "cli.py")]
 
 
-def timed_run(argv: list[str], env: dict | None = None, **kw) -> tuple[float, float, subprocess.CompletedProcess]:
+def _file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def timed_run(argv: list[str], env: dict | None = None, stdout=subprocess.PIPE,
+              ) -> tuple[float, float, subprocess.CompletedProcess]:
     """(wall s, CPU s of the child, result)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    result = subprocess.run(argv, capture_output=True, env=env, cwd=ROOT, timeout=3600, **kw)
+    result = subprocess.run(argv, stdout=stdout, stderr=subprocess.PIPE, env=env, cwd=ROOT,
+                            timeout=3600)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -374,16 +384,21 @@ def bench_batch(count: int, work: Path, cache_root: Path) -> None:
     env.pop("APPI_KB_NO_CACHE", None)
     times, digests = {}, {}
     for jobs in (1, 2):
-        wall, cpu, result = timed_run(cli_argv() + ["assess", str(folder), "--jobs", str(jobs)], env)
+        out = work / f"out-{jobs}.jsonl"              # hundreds of MB: to a file, not to memory
+        with open(out, "wb") as sink:
+            wall, cpu, result = timed_run(cli_argv() + ["assess", str(folder), "--jobs", str(jobs)],
+                                          env, stdout=sink)
         if result.returncode not in (0, 2):
             line(f"--jobs {jobs}", "fails", result.stderr.decode()[-300:])
             print()
             return
-        bad = result.stdout.count(b'"errors":[')
+        bad = len(result.stderr.splitlines())
         times[jobs] = wall
-        digests[jobs] = hashlib.sha256(result.stdout).hexdigest()
+        digests[jobs] = _file_sha256(out)
+        size = out.stat().st_size
+        out.unlink()
         line(f"--jobs {jobs}", f"{wall:.1f} s", f"{wall / count * 1000:.1f} ms per incident, "
-             f"CPU {cpu:.1f} s; {count - bad} assessed, {bad} refused")
+             f"CPU {cpu:.1f} s; {count - bad} assessed, {bad} refused; {size / 1e6:,.0f} MB out")
     line("2 workers vs 1", f"{times[1] / times[2]:.2f}×", "target ≥ 1.8× on 2 free cores")
     line("same output with 1 and 2 workers", "yes" if digests[1] == digests[2] else "NO")
     print()

@@ -20,6 +20,7 @@ import copy
 import datetime as _dt
 import re
 import sys
+from functools import lru_cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,6 +30,7 @@ if str(ROOT) not in sys.path:
 import yaml  # noqa: E402
 
 from engine.errors import InputError  # noqa: E402
+from engine.facts import incident_facts  # noqa: E402
 from engine.fixtures import fixture_files, load_fixture  # noqa: E402
 from engine.kbload import MANIFEST  # noqa: E402
 from engine.paths import FIXTURES_DIR, RULES_DIR  # noqa: E402
@@ -39,8 +41,9 @@ COUNTS = [0, 1, 999, 1000, 1001, 1500, 5000, 100000]
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def _as_of_facts() -> list[str]:
-    return load_yaml(RULES_DIR / MANIFEST).data["kb"]["as_of_facts"]
+@lru_cache(maxsize=1)
+def _as_of_facts() -> tuple[str, ...]:
+    return tuple(load_yaml(RULES_DIR / MANIFEST).data["kb"]["as_of_facts"])
 
 
 def base_incidents() -> list[dict]:
@@ -70,10 +73,13 @@ def _shift(node, days: int):
 
 
 def _unknown_one(data: dict, i: int) -> dict:
-    """Turn the (i mod k)-th plain fact of the incident into `unknown`."""
+    """Turn the (i mod k)-th plain fact of the incident into `unknown` (never a date the
+    assessment date is taken from)."""
+    keep = set(_as_of_facts())
     leaves = [(sec, key) for sec, part in sorted(data.items()) if isinstance(part, dict)
               and sec not in ("incident", "business") for key, value in sorted(part.items())
-              if value != "unknown" and not isinstance(value, (dict, list))]
+              if value != "unknown" and not isinstance(value, (dict, list))
+              and f"{sec}.{key}" not in keep]
     if not leaves:
         return data
     sec, key = leaves[i % len(leaves)]
@@ -94,8 +100,11 @@ def variant(base: dict, i: int) -> dict:
 
 
 def _valid(data: dict) -> bool:
+    """Valid against the schema, and its facts consistent (dates in order, counts)."""
     try:
-        validate_doc(Doc("<generated>", data), "incident")
+        doc = Doc("<generated>", data)
+        validate_doc(doc, "incident")
+        incident_facts(doc)
         return True
     except InputError:
         return False
