@@ -307,6 +307,7 @@ def main() -> None:
       appi-kb coverage                        which examples, clauses and rules the fixtures cover
       appi-kb mutate                          do the fixtures catch a broken rule?
       appi-kb catalog --out DIR               the catalog as a static site, with search
+      appi-kb schemas                         editor schemas with the KB's names, modelines
 
     \b
     Every command takes --rules DIR (or APPI_KB_RULES=DIR) to use another knowledge base
@@ -882,10 +883,12 @@ def catalog(out: str, today: str | None, lang: str) -> None:
       appi-kb catalog --out build/catalog-en --lang en
     """
     from engine import site
+    from engine.paths import beside
     day = parse_date(today or os.environ.get("APPI_KB_TODAY"), "--today") or _dt.date.today()
     engine, fixtures, results = _run_fixtures()
     built = site.build_site(engine.kb, fixtures, results, lang, day,
-                            site.official_texts(engine.kb), site.coming_changes(engine.kb, day))
+                            site.official_texts(engine.kb, beside(_rules_dir(), "sources")),
+                            site.coming_changes(engine.kb, day))
     target = Path(out)
     if target.exists() and not target.is_dir():
         raise _input_error(f"'{out}' is a file, not a folder", "--out", "name a folder")
@@ -1065,6 +1068,41 @@ def interview(output: str, state_file: str | None, as_of: str | None, lang: str)
     _write((f"\n{output} を書きました。" if lang == "ja" else f"\nWrote {output}.")
            + ("" if finished else (f"（中断：{state_path} で再開できます）" if lang == "ja"
                                     else f" (stopped: resume with {state_path})")) + "\n")
+
+
+@main.command()
+@RULES
+@click.option("--check", is_flag=True,
+              help="Change nothing: exit 1 if a schema or a modeline is not current.")
+def schemas(check: bool) -> None:
+    """Regenerate the editor schemas (schemas/editor/): the rule and fixture schemas with the
+    knowledge base's fact names, conclusion codes, parameter, rule and group ids and cited
+    clauses as enums, so an editor completes them; and put a yaml-language-server modeline on
+    the first line of every file under rules/, fixtures/ and examples/. Run it after adding a
+    conclusion, rule, parameter or file; CI checks that it has been run.
+
+    \b
+    Example:
+      appi-kb schemas
+      appi-kb schemas --check
+    """
+    from engine import editor_schemas as ed
+    from engine.paths import beside, display
+    kb = _engine().kb
+    root = beside(_rules_dir(), "schemas").parent      # the project folder of the KB in use
+    if check:
+        stale = ed.stale(kb, root / "schemas")
+        lines = [f"{s}: not current" for s in stale]
+        lines += [f"{display(p)}:1: should start with '{want}'"
+                  for p, want in ed.modeline_problems(root)]
+        if lines:
+            _fail(lines + ["run `appi-kb schemas` to bring them up to date"], EXIT_FAILED)
+        _write("schemas and modelines are current\n")
+        return
+    written = ed.write(kb, root / "schemas")
+    fixed = ed.fix_modelines(root)
+    _write("".join(f"wrote {display(p)}\n" for p in written)
+           + "".join(f"modeline: {display(p)}\n" for p in fixed))
 
 
 if __name__ == "__main__":

@@ -68,11 +68,25 @@ _Validator = jsonschema.validators.extend(
 
 
 @lru_cache(maxsize=None)
+def _registry():
+    """Every schema of schemas/ by its $id, so one may $ref another (the fixture's incident part
+    is the incident schema)."""
+    from referencing import Registry, Resource
+    resources = []
+    for path in sorted(SCHEMAS_DIR.glob("*.schema.json")):
+        with open(path, encoding="utf-8") as fh:
+            schema = json.load(fh)
+        if "$id" in schema:
+            resources.append((schema["$id"], Resource.from_contents(schema)))
+    return Registry().with_resources(resources)
+
+
+@lru_cache(maxsize=None)
 def validator(name: str) -> Draft202012Validator:
     # The schemas are checked against the JSON Schema meta-schema by the tests
     # (tests/test_schemas.py), not on every start: that check cost more than all the rest of
     # validating an incident.
-    return _Validator(load_schema(name), format_checker=_FORMATS)
+    return _Validator(load_schema(name), registry=_registry(), format_checker=_FORMATS)
 
 
 def schema_version(name: str) -> str:
