@@ -125,7 +125,7 @@ def test_a_new_conclusion_makes_the_editor_schemas_stale(tmp_path):
         "conclusions:\n  - {code: test.new_finding, label: {ja: 新, en: new}, section: event}\n"
         "rules:\n  - id: test.new-finding\n    label: {ja: 新, en: new}\n    versions:\n"
         "      - version: 1\n        valid_from: 2022-04-01\n"
-        "        citations: [{type: guideline, quote: 新, status: unverified}]\n"
+        "        citations: [{type: seed_example, seed_example: SE-01, quote: 新, status: unverified}]\n"
         "        when: {fact: event.status, equals: occurred}\n"
         "        then: {conclude: test.new_finding}\n", encoding="utf-8")
     kb = load_kb(rules)
