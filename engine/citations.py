@@ -40,12 +40,13 @@ class CitationNamer:
                                  hint="add it under 'citation_parts:' in rules/kb.yaml")
             fmt = self.clause_format[lang]          # kb.yaml clause_format: 条/項/号 or art./()/item
             text = short + fmt["article"].format(article=base)
-            pieces = [("branch", branch or None), ("paragraph", cit.get("paragraph")),
+            para_fmt = "paragraph_after_branch" if branch and "paragraph_after_branch" in fmt else "paragraph"
+            pieces = [("branch", branch or None), (para_fmt, cit.get("paragraph")),
                       ("item", cit.get("item")),
                       ("part", self.parts[cit["part"]][lang] if "part" in cit else None)]
             for name, value in pieces:
                 if value is not None:
-                    text += fmt[name].format(**{name: value})
+                    text += fmt[name].format(**{name.partition("_after_")[0]: value})
             return text
         if t == "guideline":
             short = self.short({"type": "guideline", **({"law_id": cit["law_id"]} if "law_id" in cit else {})}, lang) \
@@ -82,6 +83,6 @@ def normalise_clause(text: str) -> str:
     s = re.sub(r"(\d+)条(\d+)項", r"\1条\2項", s)
     s = s.replace("但書", "ただし書").replace("但し書", "ただし書").replace("括弧書", "かっこ書")
     s = s.replace("Q & A", "Q&A").replace("Q＆A", "Q&A")
-    s = re.sub(r"^(?:Q&A\s*)?(Q\d+-\d+)$", r"Q&A \1", s)
+    s = re.sub(r"^(?:Q&A\s*)?(Q\d+(?:-\d+)+)$", r"Q&A \1", s)
     s = re.sub(r"(通則GL|通則ガイドライン)\s*", "通則GL ", s)
     return s
