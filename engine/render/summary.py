@@ -127,8 +127,11 @@ def decision_line(c: dict, concl: dict, lang: str, said: list | None = None,
                                             if e["rule"] in c["unless"]), lang),
                              label=msg(lang, "s.unless")))
         if c["reviews"] and status == "needs_review":      # when facts are missing, ask them first
-            kids.append(Line("field", join((text_of(rv["label"], lang) for rv in c["reviews"]), lang),
-                             label=msg(lang, "f.review")))
+            rvs = sorted(rv["rule"] for rv in c["reviews"])
+            if ["review", rvs] not in said:               # the same judgment behind two duties: once
+                said.append(["review", rvs])
+                kids.append(Line("field", join((text_of(rv["label"], lang) for rv in c["reviews"]), lang),
+                                 label=msg(lang, "f.review")))
     return line
 
 
