@@ -84,6 +84,16 @@ def leaf_strategy(leaf: dict, defs: dict, unknown: bool = True):
     maybe_unknown = [st.just("unknown")] if unknown else []
     if kind in ("enum", "bool"):
         return st.sampled_from([v for v in leaf["enum"] if unknown or v != "unknown"])
+    per_kind = next((b for b in leaf.get("anyOf", ()) if b.get("type") == "object"), None)
+    if kind == "set" and per_kind is not None:
+        # event.status as a person writes it: one value for every kind, or one per kind (several
+        # values in a list say nothing about which kind has which, and the reader refuses them)
+        values = [v for v in next(b for b in leaf["anyOf"] if "enum" in b)["enum"]]
+        return st.one_of(*maybe_unknown, st.sampled_from(values),
+                         st.sampled_from(values).map(lambda v: [v]),
+                         st.dictionaries(st.sampled_from(sorted(per_kind["properties"])),
+                                         st.sampled_from(values + (["unknown"] if unknown else [])),
+                                         min_size=1))
     if kind == "set":
         arr = next(b for b in leaf["anyOf"] if b.get("type") == "array")
         values = _resolve(arr["items"], defs)["enum"]
@@ -134,14 +144,24 @@ def incidents(draw):
     for sec, sub in schema["properties"].items():
         if sec.startswith("$") or sec == "incident":
             continue
+        # a derived fact (x-derived-from) is not input: the reader refuses it with a message
         leaves = {k: leaf_strategy(v, defs) for k, v in sub.get("properties", {}).items()
-                  if "x-kind" in v}
+                  if "x-kind" in v and "x-derived-from" not in v}
         if not leaves or not draw(st.integers(0, 9)):        # a section is left out 1 time in 10
             continue
         section = draw(st.fixed_dictionaries({}, optional=leaves))
         if section:
             data[sec] = section
-    return _fix_dates(data, schema)
+    return _fix_dates(_fix_status(data), schema)
+
+
+def _fix_status(data: dict) -> dict:
+    """A status given per kind names kinds the incident lists: when both are drawn, the kinds
+    named in the status join event.kinds (the reader refuses a status for an unlisted kind)."""
+    event = data.get("event", {})
+    if isinstance(event.get("status"), dict) and isinstance(event.get("kinds"), list):
+        event["kinds"] = event["kinds"] + sorted(set(event["status"]) - set(event["kinds"]))
+    return data
 
 
 def unknown_facts(data: dict) -> list[tuple[str, str]]:
@@ -150,7 +170,8 @@ def unknown_facts(data: dict) -> list[tuple[str, str]]:
     out = []
     for sec, sub in schema["properties"].items():
         for key, leaf in sub.get("properties", {}).items():
-            if "x-kind" not in leaf or leaf["x-kind"] in ("text", "possible"):
+            if "x-kind" not in leaf or leaf["x-kind"] in ("text", "possible") \
+                    or "x-derived-from" in leaf:
                 continue
             if data.get(sec, {}).get(key, "unknown") == "unknown":
                 out.append((sec, key))

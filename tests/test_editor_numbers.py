@@ -112,7 +112,7 @@ def test_rules_shows_a_parameter(run):
     assert r.code == 0, r.stderr
     lines = r.stdout.splitlines()
     assert lines[0].startswith("reg7.item4.threshold — ")
-    assert "Rules that read it: reg7.item4@1" in r.stdout
+    assert "Rules that read it: gl.3-5-3-1.item4.own-count@1, reg7.item4@1" in r.stdout
     assert re.search(r"^■ reg7\.item4\.threshold#1 ", r.stdout, re.M)
     assert "  Value: 1,000 人" in lines
     assert "    ● 規則7条4号 [" in r.stdout
@@ -131,7 +131,7 @@ def test_cite_knows_parameters(run):
     doc = json.loads(r.stdout)
     (entry,) = doc["citations"]
     assert entry["rule"] == "param:reg7.item4.threshold" and entry["value"] == 1000
-    assert entry["read_by"] == ["reg7.item4@1"] and entry["fixtures"]
+    assert entry["read_by"] == ["gl.3-5-3-1.item4.own-count@1", "reg7.item4@1"] and entry["fixtures"]
     by_clause = json.loads(run("cite", "規則7条4号", "--format", "json").stdout)
     param = next(e for e in by_clause["citations"] if e["rule"] == "param:reg7.item4.threshold")
     assert param["fixtures"] == entry["fixtures"]

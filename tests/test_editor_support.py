@@ -53,15 +53,19 @@ def test_every_rule_fixture_and_example_starts_with_its_modeline():
                     "examples": "incident.schema.json"}[path.relative_to(ROOT).parts[0]]
         if path.name == "kb.yaml":
             expected = "kb.schema.json"
+        if path.relative_to(ROOT).parts[:2] == ("rules", "drafts"):
+            expected = "draft.schema.json"          # a draft template is not a rule file
         assert target.name == expected, (path, target)
 
 
 def test_editor_schemas_accept_every_file_of_the_project():
     rule = _validator(EDITOR / "rule.schema.json")
     fixture = _validator(EDITOR / "fixture.schema.json")
+    draft = _validator(ROOT / "schemas" / "draft.schema.json")
     for path in sorted((ROOT / "rules").rglob("*.yaml")):
         if path.name != "kb.yaml":
-            errors = list(rule.iter_errors(_data(path)))
+            check = draft if path.relative_to(ROOT).parts[:2] == ("rules", "drafts") else rule
+            errors = list(check.iter_errors(_data(path)))
             assert not errors, (path, errors[0].message)
     for path in sorted((ROOT / "fixtures").rglob("*.yaml")):
         errors = list(fixture.iter_errors(_data(path)))
@@ -126,7 +130,7 @@ def test_a_new_conclusion_makes_the_editor_schemas_stale(tmp_path):
         "rules:\n  - id: test.new-finding\n    label: {ja: 新, en: new}\n    versions:\n"
         "      - version: 1\n        valid_from: 2022-04-01\n"
         "        citations: [{type: seed_example, seed_example: SE-01, quote: 新, status: unverified}]\n"
-        "        when: {fact: event.status, equals: occurred}\n"
+        "        when: {fact: event.status, includes: occurred}\n"
         "        then: {conclude: test.new_finding}\n", encoding="utf-8")
     kb = load_kb(rules)
     assert sorted(ed.stale(kb)) == ["schemas/editor/fixture.schema.json",

@@ -84,7 +84,7 @@ def test_a_300_person_misdelivery_says_why_for_all_four_items(run):
         "    ・規則7条4号（本人の数が1,000人超）：非該当 — 本人の数（最大）：300（条件：1,000を超える）"]
     assert lines[5].startswith("  ・法68条1項（行政機関等の個人情報保護委員会への報告）：非該当 — 事業者の種別：")
     # the notice duty rests on the same event: its clauses, and the reasons referred to
-    assert lines[6:] == ["● 本人への通知義務はない", "  ・理由は上記と同じ（法26条2項本文、法68条2項）"]
+    assert lines[6:] == ["● 本人への通知義務はない", "  ・理由は上記と同じ（法26条2項本文、法68条2項本文）"]
     full = run("assess", MISDELIVERY, "--full").stdout
     notice = full.split("■ 本人への通知\n")[1].split("\n■ ")[0]
     # the full report's notice section stands on its own: the grounds in full
@@ -93,7 +93,7 @@ def test_a_300_person_misdelivery_says_why_for_all_four_items(run):
     en = run("assess", MISDELIVERY, "--lang", "en").stdout
     assert ("- Rules art. 7(4): more than 1,000 people: does not apply — number of people (upper bound): "
             "300 (required: more than 1,000)") in en
-    assert "for the same reasons as above (Act art. 26(2) main text, Act art. 68(2))" in en
+    assert "for the same reasons as above (Act art. 26(2) main text, Act art. 68(2) main text)" in en
 
 
 def test_a_2023_web_skimming_says_why_item3_fails_before_its_widening(run, tmp_path):
