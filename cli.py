@@ -1061,8 +1061,9 @@ def interview(output: str, state_file: str | None, as_of: str | None, lang: str)
             return None
 
     finished = iv.run(interviewer, state, ask, lambda s: _write(s + "\n"), save, lang)
-    doc = iv.document(state.data, output)               # valid, or the message says what is wrong
-    Path(output).write_text(dump(doc.data if False else state.data), encoding="utf-8")
+    iv.document(state.data, output)          # valid, or the message says what is wrong
+    # the answers as given, not the normalised copy (which holds facts derived on reading)
+    Path(output).write_text(dump(state.data), encoding="utf-8")
     if finished:
         state_path.unlink(missing_ok=True)
     _write((f"\n{output} を書きました。" if lang == "ja" else f"\nWrote {output}.")
