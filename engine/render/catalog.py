@@ -134,14 +134,7 @@ def _version(v: RuleVersion, lang: str) -> list[str]:
     if v.note:
         out.append(f"{INDENT}{msg(lang, 'c.note')}{c}{text_of(v.note, lang)}")
     out.append(f"{INDENT}{msg(lang, 'c.citations')}{c}".rstrip())
-    for cit in v.citations:
-        out.append(f"{INDENT * 2}● {cit.key} [{citation_status(cit.data, lang)}]")
-        out.append(f"{INDENT * 3}「{cit.data['quote']}」")
-        if cit.data.get("url"):
-            out.append(f"{INDENT * 3}{cit.data['url']}")
-        if cit.data.get("note"):
-            out.append(f"{INDENT * 3}{msg(lang, 'c.note')}{c}{text_of(cit.data['note'], lang)}")
-    return out
+    return out + _citation_lines(v.citations, lang)
 
 
 def _yaml(data: object, depth: int) -> list[str]:
