@@ -14,6 +14,7 @@ from typing import Any
 from . import kbcache
 from . import numbers
 from . import receipt as _receipt
+from . import scope as _scope
 from .calendar import count_days, window
 from .compile import CompiledKB, compile_kb
 from .errors import InputError
@@ -218,6 +219,11 @@ class _Builder:
             self.static = _Static(self.kb, self.ckb, day)
         concls = [self.conclusion(code) for code in self.r.all_codes() if code in self.kb.conclusions]
         concls.sort(key=lambda c: (self.kb.sections[c["section"]].order, c["order"], c["code"]))
+        flagged = _scope.flags(self.kb.scope)      # 対象外・要確認: the regime, why, where to look
+        for c in concls:
+            if c["code"] in flagged and c["status"] == ESTABLISHED:
+                e = flagged[c["code"]]
+                c["scope"] = {k: e[k] for k in ("id", "title", "reason", "where", "url") if k in e}
         questions: dict[str, dict] = {}
         reviews: dict[str, dict] = {}
         present = {k for k, v in doc.data.items() if v not in (None, {}, [])}

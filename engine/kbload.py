@@ -22,6 +22,7 @@ from .model import (KB, Citation, ConclusionDef, Parameter, ParamVersion, Rule, 
 from .paths import RULES_DIR, display
 from .schemas import suggest, validate_doc
 from .vocabulary import vocabulary
+from . import scope as _scope
 from .yamlio import Doc, load_yaml
 
 MANIFEST = "kb.yaml"
@@ -172,6 +173,8 @@ def load_kb(root: Path = RULES_DIR) -> KB:
     errors += kbchecks.check_parameters(param_places, m.get("parameter_units", {}))
     errors += kbchecks.check_labels(labelled, rules, params)
     errors.extend(_check_references(rules, params, concls, docs_by_path))
+    scope_errors, scope_warnings = _scope.check_scope(manifest, units, concls)
+    errors.extend(scope_errors)
     labelled = set(m.get("value_labels", {}))
     for rule in rules.values():
         for v in rule.versions:
@@ -187,7 +190,7 @@ def load_kb(root: Path = RULES_DIR) -> KB:
     warnings = [f"{c.file}:{c.line}: unverified citation {c.key} (in {ref})" + _why_unverified(c)
                 for ref, c in sorted(_all_citations(rules, params),
                                      key=lambda rc: (rc[1].file, rc[1].line or 0, rc[0]))
-                if c.status == "unverified"]
+                if c.status == "unverified"] + scope_warnings
     done = kb.get("actions_done_fact")
     if done and (vocabulary().get(done) is None or vocabulary().get(done).kind != "set"):
         raise manifest.error(("kb", "actions_done_fact"), f"'{done}' is not a list fact of the vocabulary",
@@ -195,7 +198,8 @@ def load_kb(root: Path = RULES_DIR) -> KB:
     return KB(kb["id"], kb["version"], kb["title"], kb["as_of_facts"], m["sources"], sections,
               units, rules, params, concls, hasher.hexdigest(), files, list(dict.fromkeys(warnings)),
               done, m.get("documented_examples", {}).get("items", []), m.get("value_labels", {}),
-              docs_by_path, m["citation_parts"], groups, Path(root).resolve(), file_hashes)
+              docs_by_path, m["citation_parts"], groups, Path(root).resolve(), file_hashes,
+              m.get("scope"))
 
 
 _WRITTEN_ID = re.compile(r"(?:^|[\s{,])(?:id|code|conclude):\s*['\"]?([a-z0-9][a-z0-9_.-]*[a-z0-9])", re.M)

@@ -157,6 +157,7 @@ class KB:
     groups: dict = field(default_factory=dict)    # group id -> Group
     root: Any = None              # the folder it was loaded from (a Path)
     file_hashes: dict = field(default_factory=dict)   # rel path -> SHA-256 of its canonical content
+    scope: dict | None = None     # kb.yaml `scope`: what the KB covers and does not (engine/scope.py)
 
     # ---- labels as of a date (they may follow a parameter or change by date) -------------------
     def _param_value(self, day: _dt.date | None):

@@ -7,6 +7,7 @@ made up and only need to be valid against schemas/rule.schema.json.
 """
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -75,7 +76,10 @@ def new_kb(root: Path, files: dict[str, str]) -> Path:
     """Create root/rules with a copy of the real manifest and `files` (relative path -> text)."""
     rules = root / "rules"
     rules.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(RULES_DIR / MANIFEST, rules / MANIFEST)
+    # the real manifest without its `scope` (the last key): it declares the real KB's units and
+    # conclusions, which a KB of a few small files does not have
+    manifest = (RULES_DIR / MANIFEST).read_text(encoding="utf-8")
+    (rules / MANIFEST).write_text(re.split(r"(?m)^scope:", manifest)[0], encoding="utf-8")
     for rel, text in files.items():
         target = rules / rel
         target.parent.mkdir(parents=True, exist_ok=True)

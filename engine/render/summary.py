@@ -68,7 +68,19 @@ def _decision(a: dict, shown: list[dict], concl: dict, lang: str) -> list[Line]:
             lines.append(line)
     if not lines:
         lines.append(Line("text", msg(lang, "s.no_headline")))
+    lines.extend(outside_lines(shown, lang))
     return lines
+
+
+def outside_lines(shown: list[dict], lang: str) -> list[Line]:
+    """対象外・要確認: the regimes outside the KB that the incident touches, on one line, where to
+    look (the reason is in the scope section). Nothing when the incident touches none."""
+    flags = [c for c in shown if c.get("scope") and c["status"] == "established"]
+    if not flags:
+        return []
+    names = join((text_of(c["scope"]["title"], lang) for c in flags), lang)
+    return [Line("entry", msg(lang, "s.outside") + colon(lang) + names
+                 + paren(msg(lang, "s.outside_more"), lang))]
 
 
 def decision_line(c: dict, concl: dict, lang: str, said: list | None = None,

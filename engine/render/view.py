@@ -360,6 +360,12 @@ def _conclusion(c: dict, concl: dict, lang: str, a: dict, today: _dt.date | None
         kids.extend(value_lines(values, lang, a.get("value_labels"), a.get("actions_done_fact")))
     if c.get("guidance"):
         kids.append(Line("field", text_of(c["guidance"], lang), label=msg(lang, "f.guidance")))
+    if c.get("scope"):          # 対象外・要確認: the regime, why the KB does not decide it, where to look
+        sc = c["scope"]
+        kids.append(Line("field", text_of(sc["title"], lang), label=msg(lang, "f.scope_regime")))
+        kids.append(Line("field", text_of(sc["reason"], lang), label=msg(lang, "f.scope_reason")))
+        kids.append(Line("field", text_of(sc["where"], lang) + (f" {sc['url']}" if sc.get("url") else ""),
+                         label=msg(lang, "s.outside_where")))
     if c.get("deadline"):
         kids.append(Line("field", deadline_text(c["deadline"], lang), label=msg(lang, "f.deadline")))
     for alt in c.get("deadline_alternatives", []):
