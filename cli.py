@@ -888,7 +888,7 @@ def catalog(out: str, today: str | None, lang: str) -> None:
     engine, fixtures, results = _run_fixtures()
     built = site.build_site(engine.kb, fixtures, results, lang, day,
                             site.official_texts(engine.kb, beside(_rules_dir(), "sources")),
-                            site.coming_changes(engine.kb, day))
+                            site.coming_changes(engine.kb, day, lang))
     target = Path(out)
     if target.exists() and not target.is_dir():
         raise _input_error(f"'{out}' is a file, not a folder", "--out", "name a folder")

@@ -14,6 +14,7 @@ from typing import Any
 from . import kbcache
 from . import numbers
 from . import receipt as _receipt
+from . import pending as _pending
 from . import scope as _scope
 from .calendar import count_days, window
 from .compile import CompiledKB, compile_kb
@@ -270,6 +271,9 @@ class _Builder:
             "questions": [questions[k] for k in sorted(questions)],
             "reviews": [reviews[k] for k in sorted(reviews)],
         }
+        notices = _pending.notices(self.kb.pending, concls, day)   # coming changes that touch it
+        if notices:
+            out["notices"] = notices
         out["receipt"]["output_sha256"] = _receipt.output_sha256(out, self.kb.root,
                                                                  self.static.memo)
         return out

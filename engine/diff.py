@@ -248,6 +248,26 @@ def kb_changes(base: KB, work: KB) -> list[dict]:
                 out.append(_change(kind, key, "removed", detail={"label": x[key]}))
             elif x[key] != y[key]:
                 out.append(_change(kind, key, "changed", fields={"label": {"from": x[key], "to": y[key]}}))
+    # coming changes (rules/pending/) and the scope declaration (kb.yaml scope), entry by entry
+    def by_id(items) -> dict:
+        return {e["id"]: {k: v for k, v in e.items() if k != "file"} for e in items}
+
+    def scope_entries(kb: KB) -> dict:
+        sc = getattr(kb, "scope", None) or {}
+        return by_id([dict(e, part=part) for part in ("covers", "does_not_cover")
+                      for e in sc.get(part, [])])
+
+    for kind, x, y, files in (
+            ("pending", by_id(getattr(base, "pending", [])), by_id(getattr(work, "pending", [])),
+             {e["id"]: e.get("file") for e in getattr(work, "pending", []) + getattr(base, "pending", [])}),
+            ("scope", scope_entries(base), scope_entries(work), {})):
+        for key in sorted(set(x) | set(y)):
+            if key not in x or key not in y:
+                e = x.get(key) or y[key]
+                out.append(_change(kind, key, "added" if key not in x else "removed",
+                                   detail={"title": e["title"]}, file=files.get(key)))
+            elif x[key] != y[key]:
+                out.append(_change(kind, key, "changed", fields=_fields(x[key], y[key]), file=files.get(key)))
     return out
 
 

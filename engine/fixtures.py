@@ -182,6 +182,10 @@ def check(a: dict, expect: dict) -> list[str]:
     for fact in expect.get("questions", []):
         if fact not in asked:
             fails.append(f"question about {fact}: not asked (asked: {', '.join(sorted(asked)) or 'nothing'})")
+    if "notices" in expect:            # coming changes (rules/pending/) the assessment carries
+        got = sorted(n["id"] for n in a.get("notices", []))
+        if got != sorted(expect["notices"]):
+            fails.append(f"notices: expected {sorted(expect['notices'])}, got {got}")
     if expect.get("no_questions") and asked:
         fails.append(f"expected no questions, but asked about: {', '.join(sorted(asked))}")
     reviewed = {r["rule"] for r in a["reviews"]}

@@ -22,6 +22,7 @@ from .model import (KB, Citation, ConclusionDef, Parameter, ParamVersion, Rule, 
 from .paths import RULES_DIR, display
 from .schemas import suggest, validate_doc
 from .vocabulary import vocabulary
+from . import pending as _pending
 from . import scope as _scope
 from .yamlio import Doc, load_yaml
 
@@ -34,8 +35,9 @@ DRAFTS = "drafts"
 
 
 def rule_files(root: Path = RULES_DIR) -> list[Path]:
+    # rules/pending/ holds coming changes (engine/pending.py), read with the KB but not rules
     return sorted(p for p in root.rglob("*.yaml")
-                  if p.name != MANIFEST and p.relative_to(root).parts[0] != DRAFTS)
+                  if p.name != MANIFEST and p.relative_to(root).parts[0] not in (DRAFTS, _pending.FOLDER))
 
 
 def _date(s: str | None) -> _dt.date | None:
@@ -75,6 +77,21 @@ def load_kb(root: Path = RULES_DIR) -> KB:
         hasher.update(rel.encode() + b"\0" + canonical)
         file_hashes[rel] = hashlib.sha256(canonical).hexdigest()
         docs.append(doc)
+
+    pending_docs: list[tuple[Doc, dict]] = []
+    for path in _pending.files(root):
+        rel = path.relative_to(root).as_posix()
+        files.append(rel)
+        try:
+            doc = load_yaml(path, display(path))
+            validate_doc(doc, "pending")
+        except InputError as exc:
+            errors.extend(exc.errors if isinstance(exc, InputErrors) else [exc])
+            continue
+        canonical = _canonical(doc.data)
+        hasher.update(rel.encode() + b"\0" + canonical)
+        file_hashes[rel] = hashlib.sha256(canonical).hexdigest()
+        pending_docs.append((doc, dict(doc.data, file=doc.path)))
 
     units: dict[str, Unit] = {}
     rules: dict[str, Rule] = {}
@@ -173,6 +190,7 @@ def load_kb(root: Path = RULES_DIR) -> KB:
     errors += kbchecks.check_parameters(param_places, m.get("parameter_units", {}))
     errors += kbchecks.check_labels(labelled, rules, params)
     errors.extend(_check_references(rules, params, concls, docs_by_path))
+    errors.extend(_pending.check(pending_docs, rules, concls))
     scope_errors, scope_warnings = _scope.check_scope(manifest, units, concls)
     errors.extend(scope_errors)
     labelled = set(m.get("value_labels", {}))
@@ -199,7 +217,7 @@ def load_kb(root: Path = RULES_DIR) -> KB:
               units, rules, params, concls, hasher.hexdigest(), files, list(dict.fromkeys(warnings)),
               done, m.get("documented_examples", {}).get("items", []), m.get("value_labels", {}),
               docs_by_path, m["citation_parts"], groups, Path(root).resolve(), file_hashes,
-              m.get("scope"))
+              m.get("scope"), [rec for _doc, rec in pending_docs])
 
 
 _WRITTEN_ID = re.compile(r"(?:^|[\s{,])(?:id|code|conclude):\s*['\"]?([a-z0-9][a-z0-9_.-]*[a-z0-9])", re.M)

@@ -158,6 +158,7 @@ class KB:
     root: Any = None              # the folder it was loaded from (a Path)
     file_hashes: dict = field(default_factory=dict)   # rel path -> SHA-256 of its canonical content
     scope: dict | None = None     # kb.yaml `scope`: what the KB covers and does not (engine/scope.py)
+    pending: list = field(default_factory=list)   # rules/pending/ records: coming changes (engine/pending.py)
 
     # ---- labels as of a date (they may follow a parameter or change by date) -------------------
     def _param_value(self, day: _dt.date | None):

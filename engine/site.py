@@ -170,9 +170,17 @@ def build_site(kb: KB, fixtures: list, results: list, lang: str = "ja",
                 official or {}, sorted(pending or [], key=lambda p: (p["date"], p["ref"])))
 
 
-def coming_changes(kb: KB, today: _dt.date) -> list[dict]:
-    """Rule and parameter versions that begin or end after `today`, from the KB itself."""
+def coming_changes(kb: KB, today: _dt.date, lang: str = "ja") -> list[dict]:
+    """Rule and parameter versions that begin or end after `today`, from the KB itself, and the
+    promulgated amendments whose in-force date is not fixed (rules/pending/, dated by the latest
+    day they can come into force)."""
     out = []
+    for rec in getattr(kb, "pending", []):
+        latest = rec["in_force"]["latest"]
+        what = (f"改正予定：{rec['promulgated']}公布、施行日未定（遅くとも{latest}）" if lang == "ja" else
+                f"coming change: promulgated {rec['promulgated']}, in-force date not fixed ({latest} at the latest)")
+        out.append({"date": latest, "ref": rec["title"][lang], "kind": "pending", "id": rec["id"],
+                    "what": what, "text": rec["notice"][lang]})
     for rule in kb.rules.values():
         for v in rule.versions:
             if v.valid_from > today:

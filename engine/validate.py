@@ -204,6 +204,14 @@ def source_errors(fx: Fixture, kb: KB) -> list[InputError]:
         return [fx.doc.error(("source", "case"), f"source: no rule cites the ruling of {want[0]} {want[1]}",
                              "name a ruling the knowledge base cites (see `appi-kb rules`), or "
                              "write the fixture as type: scenario", kind="reference")]
+    if kind == "amendment":
+        known = [p["id"] for p in kb.pending]
+        if src["amendment"] in known:
+            return []
+        guess = suggest(src["amendment"], known)
+        return [fx.doc.error(("source", "amendment"), f"source: no pending amendment '{src['amendment']}'",
+                             f"did you mean '{guess}'?" if guess else
+                             "name the id of a record under rules/pending/", kind="reference")]
     if kind in ("statute", "cabinet_order", "regulation", "guideline", "qa"):
         given = {k: src[k] for k in _CLAUSE_FIELDS if k in src}
         if any(all(c.data.get(k) == v for k, v in given.items()) for _, c in kb.all_citations()):

@@ -69,7 +69,13 @@ def _decision(a: dict, shown: list[dict], concl: dict, lang: str) -> list[Line]:
     if not lines:
         lines.append(Line("text", msg(lang, "s.no_headline")))
     lines.extend(outside_lines(shown, lang))
+    lines.extend(notice_lines(a, lang))
     return lines
+
+
+def notice_lines(a: dict, lang: str) -> list[Line]:
+    """Coming changes that touch this assessment (rules/pending/): one line each."""
+    return [Line("entry", text_of(n["text"], lang)) for n in a.get("notices", [])]
 
 
 def outside_lines(shown: list[dict], lang: str) -> list[Line]:

@@ -206,7 +206,7 @@ def unique(items: Iterable[Any]) -> list[Any]:
 
 
 # ---- the view --------------------------------------------------------------------------------
-DETAIL_BLOCKS = ("exceptions", "questions", "reviews", "sources", "receipt")
+DETAIL_BLOCKS = ("notices", "exceptions", "questions", "reviews", "sources", "receipt")
 SUMMARY_BLOCKS = ("decision", "dates", "next", "attention")
 
 
@@ -238,6 +238,8 @@ def build_view(a: dict, lang: str, sections: list[dict] | None = None, *, full: 
             if members:
                 blocks.append(Block(title, [_conclusion(c, concl, lang, a, today) for c in members],
                                     id=sec_id))
+        if a.get("notices") or (only and "notices" in only):
+            blocks.append(Block(msg(lang, "notices"), _notices(a, lang) or _none(lang), id="notices"))
         blocks.append(Block(msg(lang, "exceptions_applied"), _exceptions(a, lang) or _none(lang),
                             id="exceptions"))
         blocks.append(Block(msg(lang, "open_points"), _open_points(a, concl, lang) or _none(lang),
@@ -276,6 +278,25 @@ def _plan(members: list[dict], concl: dict, plan_order) -> list[dict]:
     out = frame
     for c in steps:
         out += [c] + notes.get(c["code"], [])
+    return out
+
+
+def _notices(a: dict, lang: str) -> list[Line]:
+    """Coming changes (rules/pending/): what each would change here, when, and how far its
+    sources are verified."""
+    out = []
+    for n in a.get("notices", []):
+        line = Line("entry", text_of(n["title"], lang))
+        line.children.append(Line("field", day(n["promulgated"], lang), label=msg(lang, "n.promulgated")))
+        line.children.append(Line("field", text_of(n["in_force"]["rule"], lang) + paren(
+            msg(lang, "n.latest", date=day(n["in_force"]["latest"], lang)), lang), label=msg(lang, "n.in_force")))
+        for ch in n["changes"]:
+            line.children.append(Line("field", text_of(ch["what"], lang), label=msg(lang, "n.change")))
+        if n.get("in_force_passed"):
+            line.children.append(Line("item", msg(lang, "n.in_force_passed")))
+        if not n["verified"]:
+            line.children.append(Line("item", msg(lang, "n.unverified")))
+        out.append(line)
     return out
 
 
