@@ -88,7 +88,25 @@ def grow(n: int, out: Path, rules: Path = RULES_DIR) -> list[Path]:
             target.write_text(yaml.dump(copy, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
                                         width=10_000), encoding="utf-8")
             written.append(target)
+    _grow_scope(out / MANIFEST, ids, n)
     return written
+
+
+def _grow_scope(manifest: Path, ids: set[str], n: int) -> None:
+    """kb.yaml's scope names its flag conclusions and units: each copy's are declared too (as
+    copies of the same regimes), so a copy's 対象外・要確認 reads like the original's."""
+    data = load_yaml(manifest).data
+    scope = data.get("scope")
+    if not scope or n < 2:
+        return
+    for part in ("covers", "does_not_cover"):
+        entries = list(scope[part])
+        for k in range(2, n + 1):
+            for e in entries:
+                copy = rename({key: v for key, v in e.items() if key != "id"}, ids, f"x{k}.")
+                scope[part].append({"id": f"x{k}.{e['id']}", **copy})
+    manifest.write_text(yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
+                                  width=10_000), encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:

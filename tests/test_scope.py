@@ -109,3 +109,23 @@ def test_validate_requires_every_unit_declared_and_every_flag_real(tmp_path, run
     r = run("validate", "--rules", rules)
     assert r.code == 0, r.stdout + r.stderr
     assert "rule unit 'reg9' is not declared under scope.covers" in r.stdout + r.stderr
+
+
+def test_my_number_report_is_a_step_dated_by_its_window_and_marked_done(engine, fixtures, sections):
+    """A 番号法 case lists its 速報/確報 in 「次にすること」, dated by their own window and deadline
+    (render notes: the steps read report_duty only)."""
+    fx = fixtures["mn-150-employees-withholding-slips-misdelivered"]
+    a = engine.assess(fx.incident, fx.as_of)
+    c = {x["code"]: x for x in a["conclusions"]}
+    assert c["measures.mynumber_report"]["due_with"] == "mynumber.report.preliminary"
+    assert c["measures.mynumber_final_report"]["due_with"] == "mynumber.report.final"
+    ja = text.render(a, "ja", sections, full=False, today=_dt.date(2025, 1, 23))
+    steps = ja.split("■ 次にすること")[1].split("■")[0]
+    assert f"{c['mynumber.report.preliminary']['window']['to']}（日）まで：個人情報保護委員会への番号法の報告（速報）" in steps
+    assert "個人情報保護委員会への番号法の確報" in steps
+    en = text.render(a, "en", sections, full=False, today=_dt.date(2025, 1, 23))
+    assert "preliminary My Number Act report to the PPC" in en
+    done = copy.deepcopy(fx.incident)
+    done.data.setdefault("response", {})["taken"] = ["mynumber_report"]
+    b = engine.assess(done, fx.as_of)
+    assert {x["code"]: x for x in b["conclusions"]}["measures.mynumber_report"]["done"] is True
