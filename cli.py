@@ -417,6 +417,7 @@ def explain(incident: str, conclusion: str | None, as_of: str | None, lang: str)
 
 
 _NOUNS = {"draft": "draft template", "kb": "KB manifest", "rule": "rule file", "fixture": "fixture", "incident": "incident",
+          "pending": "pending amendment",
           "file": "unreadable file"}
 
 

@@ -30,7 +30,7 @@ from .yamlio import Doc, load_yaml
 EXAMPLES_DIR = PROJECT_ROOT / "examples"
 KINDS = {"rule.schema.json": "rule", "kb.schema.json": "kb",
          "fixture.schema.json": "fixture", "incident.schema.json": "incident",
-         "draft.schema.json": "draft"}
+         "draft.schema.json": "draft", "pending.schema.json": "pending"}
 
 
 @dataclass
@@ -301,7 +301,7 @@ def validate_paths(paths: list[Path], rules_dir: Path = RULES_DIR) -> Report:
             report.checked["file"] += 1
             report.add(exc)
             continue
-        if kind in ("rule", "kb"):
+        if kind in ("rule", "kb", "pending"):      # a pending record is read with its KB
             root = kb_root(path)
             if root is None:
                 report.checked[kind] += 1

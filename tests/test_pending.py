@@ -123,3 +123,17 @@ def test_unverified_count_under_rules_does_not_grow():
     out = subprocess.run(["grep", "-r", "status: unverified", "."], capture_output=True, text=True,
                          cwd=RULES_DIR).stdout
     assert "./pending/" not in out and "./scope/" not in out
+
+
+def test_validate_takes_a_pending_record_as_a_path(run, tmp_path):
+    r = run("validate", "--quiet", RULES_DIR / RECORD)
+    assert r.code == 0, r.stderr
+    assert "1 KB manifest" in r.stdout             # read with its KB, not as an unknown schema
+    loose = tmp_path / "record.yaml"
+    data = load_yaml(RULES_DIR / RECORD).data
+    data["$schema"] = str(RULES_DIR.parent / "schemas" / "pending.schema.json")
+    data["sources"][0]["verification"] = "maybe"
+    loose.write_text(helpers.dump(data), encoding="utf-8")
+    r = run("validate", "--quiet", loose)
+    assert r.code == 2 and "checked 1 pending amendment" in r.stdout
+    assert "sources[0].verification" in r.stderr
