@@ -480,6 +480,22 @@ def test_an_incident_with_only_a_count_and_a_date_is_undetermined_not_blank(run)
     assert full.split("■ 未確定の事項\n")[1].split("\n")[0] != "なし"
 
 
+def test_a_due_date_that_depends_on_open_points_names_each_other_date_once(run):
+    # with the kind of business and the items open, the 確報 is due in 30 days (APPI, a public
+    # body) or 60 (item 3): several grounds give the same later day, and the line says it once
+    path = INCIDENTS / "only_count_and_date.yaml"
+    doc = json.loads(run("assess", path, "--format", "json").stdout)
+    final = next(c for c in doc["conclusions"] if c["code"] == "report.final")
+    alts = [a["due"] for a in final["deadline_alternatives"]]
+    assert len(alts) > len(set(alts) - {final["deadline"]["due"]})      # the case: repeats
+    out = run("assess", path, "--today", "2024-05-01").stdout
+    line = next(x for x in out.splitlines() if x.startswith("確報"))
+    others = sorted(set(alts) - {final["deadline"]["due"]})
+    assert others and "未確定の点によっては " in line
+    for d in others + [final["deadline"]["due"]]:
+        assert line.count(d) == 1, (d, line)
+
+
 def test_an_input_with_no_facts_at_all_shows_every_duty_undetermined(run, tmp_path):
     path = tmp_path / "empty.yaml"
     path.write_text("business: {name: 株式会社テスト}\n", encoding="utf-8")

@@ -261,7 +261,9 @@ def when_text(c: dict, lang: str, today: _dt.date | None, done: bool = False) ->
                 text += paren(msg(lang, "s.rolled", nominal=d["nominal"]), lang)
             rel = relative_deadline(d["due"], today, lang) if not done else msg(lang, "s.done")
             parts.append(text + (f" — {rel}" if rel else ""))
-            alts = [x["due"] for x in c.get("deadline_alternatives", []) if x.get("due")]
+            # the other dates the open facts could give, each once (several grounds can give one day)
+            alts = sorted({x["due"] for x in c.get("deadline_alternatives", []) if x.get("due")}
+                          - {d["due"]})
             if alts:
                 parts[-1] += paren(msg(lang, "s.or_later", dates=join((day(x, lang) for x in alts), lang)),
                                    lang)
