@@ -201,7 +201,8 @@ class _Static:
                 self.remember(part)
 
     def remember(self, part) -> None:
-        self.memo[id(part)] = (part, dumps_canonical(part, None, self.relocate))
+        # written on first use (engine/jsonfast.py): a one-off CLI run meets only a few of them
+        self.memo[id(part)] = (part, None)
 
 
 class _Builder:

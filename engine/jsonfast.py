@@ -94,7 +94,8 @@ def dumps_canonical(obj, memo: dict | None = None, transform=None) -> str:
     """`json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"))`, byte for byte.
 
     memo: id(x) -> (x, text) for objects whose text is already known (shared, never-changed parts
-    of many documents); the object itself is kept in the entry so its id cannot be reused.
+    of many documents), or (x, None) for one to be written once on first use and remembered; the
+    object itself is kept in the entry so its id cannot be reused.
     transform: applied to every dict before it is written (returns the dict to write)."""
     out: list[str] = []
     app = out.append
@@ -108,7 +109,11 @@ def dumps_canonical(obj, memo: dict | None = None, transform=None) -> str:
             if memo:
                 found = memo.get(id(o))
                 if found is not None and found[0] is o:
-                    app(found[1])
+                    text = found[1]
+                    if text is None:          # known shared, written on first use
+                        text = dumps_canonical(o, None, transform)
+                        memo[id(o)] = (o, text)
+                    app(text)
                     return
             if t is dict:
                 if transform is not None:

@@ -328,6 +328,19 @@ def compiled(kb: Any, selection: Any, build: Callable[[], Any]) -> Any:
     return found
 
 
+def kept(kb: Any, name: str, build: Callable[[], Any]) -> Any:
+    """A small KB-wide value (plain data) kept in the KB's own cache entry: built once for these
+    bytes of the KB, its code and libraries (the entry's key covers everything it may read)."""
+    entry = _entries.get(id(kb))
+    if entry is None:
+        return build()
+    extras = entry.data.setdefault("extras", {})
+    if name not in extras:
+        extras[name] = build()
+        entry.save()
+    return extras[name]
+
+
 def _remember_holidays(key: tuple[str, int], table: dict) -> None:
     for entry in list(_entries.values()):
         if key not in entry.data["holidays"]:

@@ -69,6 +69,16 @@ def static(kb: KB) -> dict:
     cached = _STATIC.get(id(kb))
     if cached is not None and cached[0]() is kb:
         return dict(cached[1], kb_dir=where_kb(kb))
+    from . import kbcache
+    # kept in the KB cache too: its key covers everything this depends on (the KB's files and
+    # lock, the schemas, the code and the library versions), and the lock check costs a cold start
+    out = kbcache.kept(kb, "receipt.static", lambda: _static(kb))
+    _STATIC[id(kb)] = (weakref.ref(kb), out)
+    weakref.finalize(kb, _STATIC.pop, id(kb), None)
+    return dict(out, kb_dir=where_kb(kb))
+
+
+def _static(kb: KB) -> dict:
     from . import release
     state = release.check(kb)
     lock = state.lock
@@ -84,13 +94,11 @@ def static(kb: KB) -> dict:
         "code_sha256": code_sha256(),
         "packages": packages(),
     }
-    # beside the KB, not on it (the KB cache pickles KBs), and only while it lives (mutate makes
-    # hundreds of short-lived mutant KBs)
-    _STATIC[id(kb)] = (weakref.ref(kb), out)
-    weakref.finalize(kb, _STATIC.pop, id(kb), None)
-    return dict(out, kb_dir=where_kb(kb))
+    return out
 
 
+# beside the KB, not on it (the KB cache pickles KBs), and only while it lives (mutate makes
+# hundreds of short-lived mutant KBs)
 _STATIC: dict[int, tuple[weakref.ref, dict]] = {}
 
 

@@ -97,6 +97,8 @@ def test_a_second_load_is_a_hit_and_compiles_nothing(cache, rules, monkeypatch):
     monkeypatch.setattr(engine.compile, "compile_kb", no_building)
     import engine.assess
     monkeypatch.setattr(engine.assess, "compile_kb", no_building, raising=False)
+    import engine.release                             # the receipt's KB-wide part is kept too
+    monkeypatch.setattr(engine.release, "check", no_building)
     kbcache._entries.clear()                          # as in a new process: read from the files
     again = _assess(rules)
     assert again == first
