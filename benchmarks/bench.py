@@ -392,7 +392,8 @@ def bench_batch(count: int, work: Path, cache_root: Path) -> None:
             line(f"--jobs {jobs}", "fails", result.stderr.decode()[-300:])
             print()
             return
-        bad = len(result.stderr.splitlines())
+        with open(out, "rb") as records:              # one line per input: an error record or not
+            bad = sum(1 for rec in records if rec.startswith(b'{"errors":'))
         times[jobs] = wall
         digests[jobs] = _file_sha256(out)
         size = out.stat().st_size
