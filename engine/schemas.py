@@ -2,23 +2,25 @@
 
 jsonschema's own messages are written for programmers ("Additional properties are not allowed
 ('foo' was unexpected)"); editors get one sentence that says what is wrong and what to write.
+
+jsonschema is imported only when a document is not valid (or its schema is one engine/conforms.py
+does not compile): a valid incident is checked by conforms.py's compiled tests, which give the same
+yes/no, and importing jsonschema would be a sixth of a cold `appi-kb assess` (issue 6.6).
 """
 from __future__ import annotations
 
 import datetime as _dt
-import difflib
 import json
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-import jsonschema
-from jsonschema import Draft202012Validator, FormatChecker
-
+from .conforms import compile_schema
 from .errors import EXCERPT, InputError, InputErrors, quote
 from .paths import SCHEMAS_DIR
 from .yamlio import Doc, path_text
 
-_FORMATS = FormatChecker()
+if TYPE_CHECKING:
+    import jsonschema
 
 
 # Dates are real calendar days in years a breach of today's law can involve; 9999-12-20 would
@@ -35,7 +37,6 @@ def check_date_range(day: _dt.date) -> None:
         raise DateOutOfRange(f"the year {day.year} is outside {FIRST_YEAR}–{LAST_YEAR}")
 
 
-@_FORMATS.checks("date", raises=ValueError)
 def _is_date(value: Any) -> bool:
     if not isinstance(value, str):
         return True
@@ -46,7 +47,6 @@ def _is_date(value: Any) -> bool:
     return True
 
 
-@_FORMATS.checks("appi-date", raises=ValueError)
 def _is_date_or_unknown(value: Any) -> bool:
     if value == "unknown" or not isinstance(value, str):
         return True
@@ -59,12 +59,30 @@ def load_schema(name: str) -> dict:
         return json.load(fh)
 
 
-# JSON Schema counts 1500.0 as an integer; a count written 1500.0 or 1.5e3 is refused here instead
-# (facts.py would otherwise drop a float count as unknown).
-_Validator = jsonschema.validators.extend(
-    Draft202012Validator,
-    type_checker=Draft202012Validator.TYPE_CHECKER.redefine(
-        "integer", lambda _checker, v: isinstance(v, int) and not isinstance(v, bool)))
+# Our formats, each valid when it returns true; False or ValueError: not valid. jsonschema's
+# FormatChecker and conforms.py are given the same functions.
+FORMATS: dict[str, Callable[[Any], bool]] = {"date": _is_date, "appi-date": _is_date_or_unknown}
+
+
+@lru_cache(maxsize=None)
+def _validator_class() -> type:
+    import jsonschema
+    from jsonschema import Draft202012Validator
+    # JSON Schema counts 1500.0 as an integer; a count written 1500.0 or 1.5e3 is refused here
+    # instead (facts.py would otherwise drop a float count as unknown).
+    return jsonschema.validators.extend(
+        Draft202012Validator,
+        type_checker=Draft202012Validator.TYPE_CHECKER.redefine(
+            "integer", lambda _checker, v: isinstance(v, int) and not isinstance(v, bool)))
+
+
+@lru_cache(maxsize=None)
+def _format_checker() -> "jsonschema.FormatChecker":
+    from jsonschema import FormatChecker
+    checker = FormatChecker()
+    for name, test in FORMATS.items():
+        checker.checks(name, raises=ValueError)(test)
+    return checker
 
 
 @lru_cache(maxsize=None)
@@ -82,11 +100,19 @@ def _registry():
 
 
 @lru_cache(maxsize=None)
-def validator(name: str) -> Draft202012Validator:
+def validator(name: str) -> "jsonschema.Draft202012Validator":
     # The schemas are checked against the JSON Schema meta-schema by the tests
     # (tests/test_schemas.py), not on every start: that check cost more than all the rest of
     # validating an incident.
-    return _Validator(load_schema(name), registry=_registry(), format_checker=_FORMATS)
+    return _validator_class()(load_schema(name), registry=_registry(),
+                              format_checker=_format_checker())
+
+
+@lru_cache(maxsize=None)
+def conforms(name: str) -> Callable[[Any], bool] | None:
+    """The compiled yes/no check of schemas/<name>.schema.json, or None when only jsonschema can
+    tell (engine/conforms.py)."""
+    return compile_schema(load_schema(name), FORMATS)
 
 
 def schema_version(name: str) -> str:
@@ -101,6 +127,9 @@ def validate_doc(doc: Doc, name: str, *, limit: int = 20) -> None:
     if name == "incident":            # labels, date forms, per-kind status: read as a person writes
         from .incident_input import normalise
         normalise(doc)
+    check = conforms(name)
+    if check is not None and check(doc.data):
+        return                       # valid: jsonschema would find nothing (tests/test_conforms.py)
     errors = _collect(doc, name)
     if not errors:
         return
@@ -117,14 +146,15 @@ def _collect(doc: Doc, name: str) -> list[InputError]:
     return sorted(found.values(), key=lambda e: (e.line or 0, e.message))
 
 
-def _deepest(err: jsonschema.ValidationError) -> jsonschema.ValidationError:
+def _deepest(err: "jsonschema.ValidationError") -> "jsonschema.ValidationError":
     """For anyOf/oneOf/if-then, report the most specific sub-error instead of 'not valid under any'."""
     if not err.context:
         return err
     # A branch that failed *inside* the value (a list item not in the enum) matched the value's
     # shape; best_match would prefer the shallower "const: unknown" of the other branch.
     inside = [e for e in err.context if len(e.absolute_path) > len(err.absolute_path)]
-    best = jsonschema.exceptions.best_match(inside or err.context)
+    from jsonschema.exceptions import best_match
+    best = best_match(inside or err.context)
     # an anyOf whose branches fail on *type* says little: keep the parent, explained by _explain
     if best.validator == "type" and err.validator in ("anyOf", "oneOf") and len(best.absolute_path) == len(err.absolute_path):
         return err
@@ -163,12 +193,13 @@ def _where(path: Iterable) -> str:
 
 
 def suggest(word: str, options: Iterable[str]) -> str | None:
+    import difflib
     options = [str(o) for o in options]
     close = difflib.get_close_matches(str(word), options, n=1, cutoff=0.6)
     return close[0] if close else None
 
 
-def _explain(doc: Doc, err: jsonschema.ValidationError) -> InputError:
+def _explain(doc: Doc, err: "jsonschema.ValidationError") -> InputError:
     path = tuple(err.absolute_path)
     where = _where(path)
     v = err.validator
