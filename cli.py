@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import re
+import stat
 import sys
 from functools import lru_cache
 from pathlib import Path
@@ -154,8 +155,17 @@ def _rules_dir() -> Path:
 def _stamp(rules_dir: Path) -> tuple:
     """What the KB's files look like now (name, size, mtime): a process that runs several
     commands (tests, a server) must not keep serving a KB whose files were edited meanwhile."""
-    return tuple(sorted((str(p), st.st_size, st.st_mtime_ns) for p in Path(rules_dir).rglob("*")
-                        if p.is_file() for st in [p.stat()]))
+    out = []
+    for dirpath, _dirs, files in os.walk(rules_dir):       # (os.walk: a third of rglob's cost)
+        for name in files:
+            path = os.path.join(dirpath, name)
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            if stat.S_ISREG(st.st_mode):
+                out.append((path, st.st_size, st.st_mtime_ns))
+    return tuple(sorted(out))
 
 
 @lru_cache(maxsize=4)

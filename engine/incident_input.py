@@ -20,13 +20,13 @@ Nothing here knows what any fact means in law.
 """
 from __future__ import annotations
 
-import difflib
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from . import dateforms
 from .errors import InputError, InputErrors, quote
@@ -53,33 +53,62 @@ class Lexicon:
     labels: dict                        # code -> {ja, en}
     words: dict = field(default_factory=dict)     # key(word) -> set of codes
     derived_from: str | None = None
+    # fills `words` when first needed: a value written as its code never needs them
+    pending: Callable[[Lexicon], None] | None = field(default=None, repr=False, compare=False)
 
     def add(self, code: str, words) -> None:
         for w in words:
             self.words.setdefault(_key(w), set()).add(code)
 
+    def word_map(self) -> dict:
+        if self.pending is not None:
+            fill, self.pending = self.pending, None
+            fill(self)
+        return self.words
+
     def lookup(self, word: str) -> set:
-        return self.words.get(_key(word), set())
+        return self.word_map().get(_key(word), set())
 
     def shown(self, code: str, lang: str = "ja") -> str:
         lab = self.labels.get(code, {}).get(lang)
         return f"{code}（{lab}）" if lab and lang == "ja" else (f"{code} ({lab})" if lab else code)
 
 
+class _Lexicons(Mapping):
+    """fact name -> Lexicon, each built when first asked for: an incident names a few of the
+    schema's facts, and building all of them was 4 ms of every cold `appi-kb assess`."""
+
+    def __init__(self) -> None:
+        from .vocabulary import vocabulary
+        self._facts = {name: fdef for name, fdef in vocabulary().facts.items()
+                       if fdef.kind in ("enum", "set", "bool")}
+        self._built: dict[str, Lexicon] = {}
+
+    def __getitem__(self, name: str) -> Lexicon:
+        lex = self._built.get(name)
+        if lex is None:
+            lex = self._built[name] = _lexicon(self._facts[name])
+        return lex
+
+    def __iter__(self):
+        return iter(self._facts)
+
+    def __len__(self) -> int:
+        return len(self._facts)
+
+
 @lru_cache(maxsize=None)
-def lexicons() -> dict[str, Lexicon]:
+def lexicons() -> Mapping[str, Lexicon]:
     """fact name -> Lexicon, for every enum, set and bool fact of the incident schema."""
+    return _Lexicons()
+
+
+def _lexicon(fdef) -> Lexicon:
     from .schemas import load_schema
-    from .vocabulary import vocabulary
-    schema = load_schema("incident")
-    out: dict[str, Lexicon] = {}
-    for name, fdef in vocabulary().facts.items():
-        if fdef.kind not in ("enum", "set", "bool"):
-            continue
-        sec, key = fdef.path
-        leaf = schema["properties"][sec]["properties"][key]
-        lex = Lexicon(name, fdef.kind, fdef.values, dict(fdef.value_labels),
-                      derived_from=(_as_list(leaf.get("x-derived-from")) or [None])[0])
+    sec, key = fdef.path
+    leaf = load_schema("incident")["properties"][sec]["properties"][key]
+
+    def fill(lex: Lexicon) -> None:
         for code in fdef.values:
             if isinstance(code, bool):
                 continue
@@ -91,8 +120,8 @@ def lexicons() -> dict[str, Lexicon]:
                     words.update(p.strip() for p in _SPLIT.split(label) if len(p.strip()) >= 2)
             words.update(leaf.get("x-enum-aliases", {}).get(code, []))
             lex.add(code, words)
-        out[name] = lex
-    return out
+    return Lexicon(fdef.name, fdef.kind, fdef.values, dict(fdef.value_labels),
+                   derived_from=(_as_list(leaf.get("x-derived-from")) or [None])[0], pending=fill)
 
 
 # ---- suggestions ------------------------------------------------------------------------------
@@ -113,7 +142,7 @@ def suggest(word: str, lex: Lexicon) -> list[str]:
     codes = [c for c in lex.values if not isinstance(c, bool)]
     k = _key(word)
     # 1. a label containing the word, or a word containing a label (Japanese has no spaces)
-    inside = sorted({c for w, cs in lex.words.items() for c in cs
+    inside = sorted({c for w, cs in lex.word_map().items() for c in cs
                      if len(k) >= 2 and len(w) >= 2 and (k in w or (w in k and len(k) <= 2 * len(w) + 4))},
                     key=codes.index)
     if inside and len(inside) <= 3:
@@ -130,10 +159,11 @@ def suggest(word: str, lex: Lexicon) -> list[str]:
         best = min(s[0] for s in scored)
         return [c for s, _, c in sorted(scored) if s == best][:3]
     # 3. spelling
-    close = difflib.get_close_matches(k, list(lex.words), n=3, cutoff=0.6)
+    import difflib
+    close = difflib.get_close_matches(k, list(lex.word_map()), n=3, cutoff=0.6)
     out: list[str] = []
     for w in close:
-        for c in sorted(lex.words[w], key=codes.index):
+        for c in sorted(lex.word_map()[w], key=codes.index):
             if c not in out:
                 out.append(c)
     return out[:3]

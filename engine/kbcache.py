@@ -29,7 +29,6 @@ import pickle
 import re
 import stat
 import sys
-import tempfile
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -63,22 +62,27 @@ def cache_dir() -> Path | None:
 
 # ---- the key ----------------------------------------------------------------------------------
 def _tree(hasher, label: str, root: Path, suffix: str | None = None) -> None:
-    """Every file under `root` (path relative to it, and bytes), in a fixed order."""
+    """Every file under `root` (path relative to it, and bytes), in a fixed order. (Plain
+    os.path strings: this runs on every start, and pathlib objects cost more than the hashing.)"""
     hasher.update(f"\0{label}\0".encode())
-    if not root.is_dir():
+    top = os.fspath(root)
+    if not os.path.isdir(top):
         return
-    for dirpath, dirnames, filenames in os.walk(root):
+    cut = len(os.path.join(top, ""))
+    sha256 = hashlib.sha256
+    for dirpath, dirnames, filenames in os.walk(top):
         dirnames[:] = sorted(d for d in dirnames if d != "__pycache__" and not d.startswith("."))
+        here = dirpath[cut:].replace(os.sep, "/")
         for name in sorted(filenames):
             if suffix and not name.endswith(suffix):
                 continue
-            path = Path(dirpath) / name
-            rel = path.relative_to(root).as_posix()
             try:
-                data = path.read_bytes()
+                with open(os.path.join(dirpath, name), "rb") as fh:
+                    data = fh.read()
             except OSError:
                 data = b"<unreadable>"
-            hasher.update(rel.encode() + b"\0" + hashlib.sha256(data).digest())
+            rel = f"{here}/{name}" if here else name
+            hasher.update(rel.encode() + b"\0" + sha256(data).digest())
 
 
 @lru_cache(maxsize=4)
@@ -188,6 +192,7 @@ def _write(directory: Path, path: Path, obj: Any, refs: dict[int, tuple] | None 
         return False
     payload = buf.getvalue()
     try:
+        import tempfile              # (only to write: a warm start reads)
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=directory)
         try:

@@ -187,7 +187,8 @@ def test_a_read_only_cache_is_read_and_never_written(cache, tiny, monkeypatch):
 
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Read-only file system")
-    monkeypatch.setattr(kbcache.tempfile, "mkstemp", refuse)       # as on a read-only mount
+    import tempfile                              # (kbcache imports it only to write)
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)               # as on a read-only mount
     (tiny / "kb.yaml").write_text((tiny / "kb.yaml").read_text(encoding="utf-8") + "# x\n",
                                    encoding="utf-8")
     second = _assess(tiny)                                         # a miss that cannot be stored
