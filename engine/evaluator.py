@@ -16,22 +16,41 @@ Both must give byte-identical assessments (tests/test_backends.py).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+import operator
 from typing import Protocol
 
 BACKENDS = ("durable", "reference")
 
 
-@dataclass(frozen=True)
 class Firing:
-    rule: str                 # rule id
-    variant: str              # "L" (certain) or "U" (possible)
-    conjunct: int
-    matched: tuple            # canonical JSON of the atom each literal matched, in literal order
-    atoms: tuple = field(default=(), compare=False, hash=False, repr=False)   # the atoms themselves
+    """One firing of one conjunct of a rule on one combination of atoms. Equal (and hashed) by
+    rule, variant, conjunct and matched keys; `atoms` (the atoms themselves) rides along.
+
+    A plain class with slots rather than a frozen dataclass: back ends make ~130 of these per
+    assessment, and a frozen dataclass's __init__ costs several times more."""
+    __slots__ = ("rule", "variant", "conjunct", "matched", "atoms", "_key")
+
+    def __init__(self, rule: str, variant: str, conjunct: int, matched: tuple,
+                 atoms: tuple = ()) -> None:
+        self.rule = rule                # rule id
+        self.variant = variant          # "L" (certain) or "U" (possible)
+        self.conjunct = conjunct
+        self.matched = matched          # canonical JSON of the atom each literal matched, in order
+        self.atoms = atoms              # the atoms themselves (not compared)
+        self._key = (rule, variant, conjunct, matched)
 
     def sort_key(self) -> tuple:
-        return (self.rule, self.variant, self.conjunct, self.matched)
+        return self._key
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is Firing and self._key == other._key
+
+    def __hash__(self) -> int:
+        return hash(self._key)
+
+    def __repr__(self) -> str:
+        return (f"Firing(rule={self.rule!r}, variant={self.variant!r}, "
+                f"conjunct={self.conjunct!r}, matched={self.matched!r})")
 
 
 class Backend(Protocol):
@@ -59,8 +78,11 @@ def atom_key(atom: dict) -> str:
     return json.dumps(atom, sort_keys=True, ensure_ascii=False)
 
 
+_KEY = operator.attrgetter("_key")
+
+
 def sorted_firings(firings) -> list[Firing]:
-    return sorted(set(firings), key=Firing.sort_key)
+    return sorted(set(firings), key=_KEY)
 
 
 def make_backend(name: str, ckb, label: str) -> Backend:

@@ -82,6 +82,24 @@ def _free(handle: int) -> None:
         pass
 
 
+def _accepted_levels(plan: RulesetPlan) -> dict[str, frozenset]:
+    """Per conclusion the ruleset reads: the levels that pass some pattern's level test
+    (`l != F` for a positive literal, `l != T` for a negative one), read from the definition
+    durable was given."""
+    out: dict[str, set] = {}
+    for name, rule in plan.definition.items():
+        for pattern in rule["all"]:
+            for cond in pattern.values():
+                tests = cond.get("$and", [cond])
+                code = next((t["c"] for t in tests if "c" in t), None)
+                if code is None or not any(t.get("t") == "c" for t in tests):
+                    continue
+                for t in tests:
+                    if "$neq" in t and "l" in t["$neq"]:
+                        out.setdefault(code, set()).update({"T", "M", "F"} - {t["$neq"]["l"]})
+    return {code: frozenset(levels) for code, levels in out.items()}
+
+
 class DurableRuleset:
     """One registered durable ruleset; `evaluate` runs one short-lived session in it."""
 
@@ -103,6 +121,15 @@ class DurableRuleset:
         self._finalizer = weakref.finalize(self, _free, self.handle)
         self._tails: dict[str, str] = {}       # atom key -> its encoded fact after index and sid
         self._sure: dict[tuple, bool] = {}     # (literal, atom key) -> the literal surely holds
+        self._parsed: dict[str, tuple] = {}    # firing message -> (action, what it matched)
+        self._concl: dict[tuple, str] = {}     # (code, level, sid) -> the conclusion's fact
+        # conclusion levels some pattern of the ruleset accepts: a level fact no pattern accepts
+        # reaches no beta node (durable does not even store it), so it is not sent
+        self._accepts = _accepted_levels(plan)
+        # One live session at a time (the lock) lets every session use the same id, so that
+        # firing messages repeat across incidents and their parse is cached. The id changes
+        # after any fault, so a session that could not be deleted is never joined again.
+        self._sid = f"e{next(self._ids)}"
         self._prime()
 
     # ---- one session --------------------------------------------------------------------------
@@ -120,15 +147,18 @@ class DurableRuleset:
                         tails.clear()
                     tail = tails[keys[i]] = encoded_tail(plan, atom)
                 out.append(f'{{"a": {i}, "sid": "{sid}", {tail}')
+        accepts = self._accepts
         for code in plan.needs:
-            out.append(_concl_fact(code, levels[code], sid, plan.buckets[code]))
+            level = levels[code]
+            if level in accepts.get(code, ()):
+                out.append(self._concl_fact(code, level, sid))
         out.append(f'{{"sid": "{sid}", "t": "{END}"}}')
         return "[" + ", ".join(out) + "]"
 
     def evaluate(self, facts, levels: dict[str, str]) -> list[Firing]:
         """Run the ruleset on `facts` (and earlier strata's `levels`) in a fresh session."""
         with self._lock:
-            sid = f"e{next(self._ids)}"
+            sid = self._sid
             return self.run(self.payload(facts, levels, sid), facts, sid)
 
     def run(self, payload: str, facts, sid: str) -> list[Firing]:
@@ -155,7 +185,8 @@ class DurableRuleset:
             self.faults += 1
             self._clean_up(run, offset)
             raise
-        self._delete(sid)
+        if not self._delete(sid):
+            self._sid = f"e{next(self._ids)}"
         if not run.ended:
             raise EngineError(f"ruleset {self.plan.stratum}.{self.plan.index} did not reach "
                               "its fixpoint sentinel")
@@ -164,32 +195,23 @@ class DurableRuleset:
     def _fire(self, message: str, run: _Run) -> None:
         """One firing. `message` is durable's JSON of the rule name and the facts it matched;
         the facts come back as the engine wrote them, so each one's atom index (or conclusion
-        and level) is read from its first properties instead of parsing every fact."""
-        name = rule_name(message)
-        if name == END:
+        and level) is read from its first properties instead of parsing every fact. The same
+        message recurs across incidents (same session id, same atoms): its parse is cached."""
+        parsed = self._parsed.get(message)
+        if parsed is None:
+            parsed = self._parse(message)
+        action, refs = parsed
+        if action is None:
             run.ended = True
             return
-        action = self.plan.actions[name]
-        refs: dict[int, object] = {}
-        for m in _ALIAS.finditer(message):
-            atom = m.group(2)
-            refs[int(m.group(1))] = int(atom) if atom is not None else (m.group(3), m.group(4))
         if action.group is not None:        # an alternative of a disjunctive test held
-            self._assert(f'{{"a": {refs[0]}, "sid": "{run.sid}", "t": "x", "i": {action.group}}}')
+            self._assert(f'{{"a": {refs}, "sid": "{run.sid}", "t": "x", "i": {action.group}}}')
             return
         durable, keys = run.facts.durable, run.keys
-        mkeys, matoms = [], []
-        for slot in action.slots:
-            ref = refs[slot]
-            if type(ref) is int:
-                mkeys.append(keys[ref])
-                matoms.append(durable[ref])
-            else:
-                key, atom = concl_atom(*ref)
-                mkeys.append(key)
-                matoms.append(atom)
-        mkeys, matoms = tuple(mkeys), tuple(matoms)
-        run.firings.append(Firing(action.rule, "U", action.conjunct, mkeys, matoms))
+        mkeys = tuple([keys[r] if type(r) is int else r[0] for r in refs])
+        matoms = tuple([durable[r] if type(r) is int else r[1] for r in refs])
+        firings = run.firings
+        firings.append(Firing(action.rule, "U", action.conjunct, mkeys, matoms))
         sure = self._sure
         certain = True
         for lit, key, atom in zip(action.lits, mkeys, matoms):
@@ -202,22 +224,56 @@ class DurableRuleset:
                 certain = False
                 break
         if certain:
-            run.firings.append(Firing(action.rule, "L", action.conjunct, mkeys, matoms))
+            firings.append(Firing(action.rule, "L", action.conjunct, mkeys, matoms))
         if action.assert_code:
-            bucket = self.plan.buckets[action.code]
-            self._assert(_concl_fact(action.code, "M", run.sid, bucket))
-            if certain and not action.judgment:
-                self._assert(_concl_fact(action.code, "T", run.sid, bucket))
+            code, sid = action.code, run.sid
+            self._assert(self._concl_fact(code, "M", sid))
+            if certain and not action.judgment and "T" in self._accepts.get(code, ()):
+                self._assert(self._concl_fact(code, "T", sid))
+
+    def _parse(self, message: str) -> tuple:
+        """(action, matched) of a firing message: for a rule, per literal the atom index or the
+        (key, atom) of the conclusion level it matched; for a group alternative, the atom index;
+        (None, None) for the sentinel."""
+        parsed = self._parsed
+        if len(parsed) > 10_000:
+            parsed.clear()
+        name = rule_name(message)
+        if name == END:
+            parsed[message] = found = (None, None)
+            return found
+        action = self.plan.actions[name]
+        refs: dict[int, object] = {}
+        for m in _ALIAS.finditer(message):
+            atom = m.group(2)
+            refs[int(m.group(1))] = int(atom) if atom is not None else concl_atom(m.group(3),
+                                                                                  m.group(4))
+        if action.group is not None:
+            found = (action, refs[0])
+        else:
+            found = (action, tuple(refs[slot] for slot in action.slots))
+        parsed[message] = found
+        return found
+
+    def _concl_fact(self, code: str, level: str, sid: str) -> str:
+        found = self._concl.get((code, level, sid))
+        if found is None:
+            if len(self._concl) > 20_000:
+                self._concl.clear()
+            found = self._concl[(code, level, sid)] = _concl_fact(code, level, sid,
+                                                                 self.plan.buckets[code])
+        return found
 
     def _assert(self, fact: str) -> None:
         # code 2 (already there: derived by another rule or binding) is not an error
         _dre.assert_fact(self.handle, fact)
 
-    def _delete(self, sid: str) -> None:
+    def _delete(self, sid: str) -> bool:
         try:
             _dre.delete_state(self.handle, sid)
         except Exception:
-            pass
+            return False
+        return True
 
     def _prime(self) -> None:
         """Run one session in which only the sentinel fires, and delete it.
@@ -247,6 +303,7 @@ class DurableRuleset:
             except Exception:
                 pass
         self._delete(run.sid)
+        self._sid = f"e{next(self._ids)}"     # never reuse the id of a failed session
 
     def close(self) -> None:
         self._finalizer()

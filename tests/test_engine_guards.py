@@ -153,6 +153,36 @@ def test_exception_in_an_action_becomes_an_engine_error(tmp_path: Path, monkeypa
     assert _statuses(Engine(kb).assess(doc, AS_OF))["test.both"] == "established"
 
 
+def test_a_session_that_could_not_be_deleted_is_never_joined_again(tmp_path: Path,
+                                                                  monkeypatch) -> None:
+    # every session of a ruleset reuses one id (so firing messages repeat and their parse is
+    # cached); if durable ever failed to delete one, its facts would still be there under that
+    # id, and the next incident would be joined with them. The id must change instead.
+    from engine import session as session_module
+    (stratum,) = compile_kb(_kb(tmp_path, JOIN_RULES), AS_OF).strata
+    ruleset = DurableRuleset(stratum.rulesets[0], "guard")
+    facts = incident_facts(incident({"business": {"sector": "private", "role": "own"}}))
+    baseline = ruleset.evaluate(facts, {})
+    assert {(f.rule, f.variant) for f in baseline} == {("test.both", "L"), ("test.both", "U")}
+    sid = ruleset._sid
+    assert ruleset.evaluate(facts, {}) == baseline and ruleset._sid == sid   # reused when clean
+
+    real = session_module._dre
+
+    class NoDelete:
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        @staticmethod
+        def delete_state(handle, sid):
+            raise RuntimeError("injected: could not delete")
+    monkeypatch.setattr(session_module, "_dre", NoDelete())
+    ruleset.evaluate(facts, {})                      # its session stays alive in durable
+    monkeypatch.setattr(session_module, "_dre", real)
+    assert ruleset._sid != sid
+    assert ruleset.evaluate(facts, {}) == baseline   # not joined with (or blocked by) the stale one
+
+
 # ---- REPORT 4.3 / 4.4: facts no rule consumes; a batch with one unmatched fact -------------------
 
 def _payload_run(session: DurableRuleset, facts, extra_before=(), extra_after=()):
