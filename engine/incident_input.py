@@ -28,7 +28,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
-from . import dateforms
 from .errors import InputError, InputErrors, quote
 from .yamlio import Doc
 
@@ -262,6 +261,7 @@ def _date(doc: Doc, path: tuple, value: Any, errors: list) -> None:
     if not isinstance(value, str) or value == "unknown" or _ISO.match(value):
         return                        # a real-date check on ISO text is the schema's
     where = ".".join(str(p) for p in path)
+    from . import dateforms          # (only for a date not written YYYY-MM-DD)
     how = dateforms.explain(value)
     if how and how.startswith("write "):
         errors.append(doc.error(path, f"{where}: {_q(value)} is not written as YYYY-MM-DD",

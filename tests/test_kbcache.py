@@ -338,7 +338,7 @@ try:
 finally:
     sys.stdout.flush()
 heavy = ["holidays", "importlib.metadata", "engine.kbload", "engine.kbchecks", "engine.validate",
-         "engine.sources", "jsonschema"]
+         "engine.sources", "jsonschema", "tempfile", "difflib", "engine.dateforms"]
 print("LOADED:", ",".join(m for m in heavy if m in sys.modules), file=sys.stderr)
 """
 
@@ -347,7 +347,8 @@ def test_a_warm_start_loads_nothing_that_only_building_the_kb_needs(tmp_path):
     # what the cache saves is only saved if the code that builds the KB is not imported anyway:
     # the YAML checks, the citation sources, the holidays package (all ~280 countries, or even
     # one), importlib.metadata (the receipt reads durable's version from its folder name),
-    # jsonschema (a valid incident is checked by engine/conforms.py; jsonschema explains errors)
+    # jsonschema (a valid incident is checked by engine/conforms.py; jsonschema explains errors),
+    # tempfile (only to write an entry), difflib and the date forms (only for a message)
     env = dict(os.environ, APPI_KB_CACHE_DIR=str(tmp_path / "cache"))
     env.pop("APPI_KB_NO_CACHE", None)
     runs = [subprocess.run([sys.executable, "-c", _WARM_START, str(CARD)], capture_output=True,
