@@ -45,7 +45,8 @@ def test_the_incident_schema_is_compiled():
 
 def _incident_files() -> list[Path]:
     found = [*ROOT.glob("examples/*.yaml"), *ROOT.glob("benchmarks/incidents/*.yaml"),
-             *(DATA / "incidents").glob("*.yaml"), *BAD.rglob("*.yaml")]
+             *(DATA / "incidents").glob("*.yaml"), *(DATA / "person").glob("*.yaml"),
+             *BAD.rglob("*.yaml")]
     return sorted(found)
 
 
