@@ -161,48 +161,40 @@ class _Static:
     """The parts of an assessment that depend only on the compiled KB and the day."""
 
     def __init__(self, kb: KB, ckb: CompiledKB, day: _dt.date) -> None:
+        # the document's `rules` table: each rule version in force, with its label, where it is
+        # written, its citations, its judgment and the parameters it reads — once per document;
+        # conclusions name the rules they rest on by id and version (engine/document.py joins them)
         self.rules: dict[str, dict] = {}
-        self.exceptions: dict[str, dict] = {}
         self.reviews: dict[str, dict] = {}
-        for rid, cr in ckb.rules.items():
-            v = cr.version
+        self.versions: dict[str, int] = {}
+        self.quiet_rules: dict[str, dict] = {}
+        for rid in sorted(ckb.rules):
+            v = ckb.rules[rid].version
             label = kb.rule_label(rid, day)
             citations = [_cite(c) for c in v.citations]
-            self.rules[rid] = {"version": v.version, "valid_from": v.valid_from.isoformat(),
-                               "valid_to": v.valid_to.isoformat() if v.valid_to else None,
-                               "label": label, "kind": kb.rules[rid].kind, "file": v.file,
-                               "line": v.line, "citations": citations, "judgment": v.judgment,
-                               "parameters": numbers.rule_parameters(kb, v, day, _cite)}
-            self.exceptions[rid] = {"rule": rid, "version": v.version, "label": label,
-                                    "citations": citations}
+            entry = {"version": v.version, "valid_from": v.valid_from.isoformat(),
+                     "valid_to": v.valid_to.isoformat() if v.valid_to else None,
+                     "label": label, "kind": kb.rules[rid].kind, "file": v.file,
+                     "line": v.line, "citations": citations}
             if v.judgment:
+                entry["judgment"] = v.judgment
                 self.reviews[rid] = {"rule": rid, "version": v.version, "label": label,
                                      "question": v.judgment["question"], "citations": citations}
+            params = numbers.rule_parameters(kb, v, day, _cite)
+            if params:                      # the numbers it reads
+                entry["parameters"] = params
+            self.rules[rid] = entry
+            self.versions[rid] = v.version
         self.conclusions = {code: (kb.conclusion_label(code, day), c)
                             for code, c in kb.conclusions.items()}
         self.value_labels = {k: kb.value_labels[k] for k in sorted(kb.value_labels)}
         self.sections = [{"id": sec.id, "title": sec.title}
                          for sec in sorted(kb.sections.values(), key=lambda x: x.order)]
-        # the canonical text of each shared part, for the output hash (engine/receipt.py)
-        self.relocate = _receipt.relocator(kb.root)
-        self.memo: dict[int, tuple] = {}
+        # the parts every assessment of this KB and day shares: the output hash writes their
+        # canonical text once (engine/receipt.py)
+        self.memo: dict[int, tuple] = {id(p): (p, None)
+                                       for p in (self.rules, self.value_labels, self.sections)}
         self.quiet_conclusions: dict[str, dict] = {}
-        shared = [self.value_labels, self.sections]
-        for r in self.rules.values():
-            shared += [r["citations"], r["label"], r["judgment"], r["parameters"]]
-        for label, c in self.conclusions.values():
-            shared += [label, c.negative_label]
-        for fdef in vocabulary().facts.values():
-            shared += [fdef.label, fdef.question]
-        for cr in ckb.rules.values():
-            shared += [v for k, v in cr.version.then.items() if k in ("values", "guidance")]
-        for part in shared:
-            if isinstance(part, (dict, list)):
-                self.remember(part)
-
-    def remember(self, part) -> None:
-        # written on first use (engine/jsonfast.py): a one-off CLI run meets only a few of them
-        self.memo[id(part)] = (part, None)
 
 
 class _Builder:
@@ -251,7 +243,8 @@ class _Builder:
                 if c["code"] not in entry["affects"]:
                     entry["affects"].append(c["code"])
             for rv in c["reviews"]:
-                entry = reviews.setdefault(rv["rule"], dict(rv, affects=[]))
+                entry = reviews.setdefault(rv["rule"], dict(self.static.reviews[rv["rule"]],
+                                                            affects=[]))
                 entry["affects"].append(c["code"])
         # a negative answer shown to the reader carries each ground checked and why it fails
         grounds = why_not(self.kb, self.ckb, self.facts, self.r,
@@ -264,6 +257,7 @@ class _Builder:
             "receipt": self.receipt(doc, day, source),
             "incident": {"id": meta.get("id"), "title": meta.get("title"), "file": doc.path},
             "as_of": day.isoformat(),
+            "rules": self.static.rules,
             "value_labels": self.static.value_labels,
             "actions_done_fact": self.kb.actions_done_fact,
             "sections": self.static.sections,
@@ -311,8 +305,6 @@ class _Builder:
             found = self.static.quiet_conclusions.get(code)
             if found is None:
                 found = self.static.quiet_conclusions[code] = self._conclusion(code, cs, producers)
-                for part in ("rules", "exceptions", "questions", "reviews", "unless"):
-                    self.static.remember(found[part])
             return dict(found)
         return self._conclusion(code, cs, producers)
 
@@ -328,12 +320,11 @@ class _Builder:
             st = self.r.rule(rid)
             rules.append(self.rule_entry(rid, st))
             for d, fin in st.weighed:
-                e = self.static.exceptions[d]
-                exceptions[d] = {"rule": d, "version": e["version"], "label": e["label"],
-                                 "status": _final_word(fin), "citations": e["citations"]}
+                exceptions[d] = {"rule": d, "version": self.static.versions[d],
+                                 "status": _final_word(fin)}
         for o in sorted(cs.opens, key=lambda o: (o.kind, o.ref)):
             if o.kind == "judgment":
-                rvs[o.ref] = dict(self.static.reviews[o.ref])
+                rvs[o.ref] = {"rule": o.ref, "version": self.static.versions[o.ref]}
             else:
                 for ref in self._asked(o.ref):
                     fdef = self.vocab.get(ref)
@@ -383,30 +374,21 @@ class _Builder:
         return {"T": 0, "M": 1, "X": 2, "F": 3}[final]
 
     def rule_entry(self, rid: str, st) -> dict:
-        s = self.static.rules[rid]
+        """What this assessment says of one rule: its status, the facts it matched, the
+        exceptions that defeated it. Its label, file and citations are in the `rules` table."""
         if st.final == "F" and not st.defeated_by and rid not in self.r.firings:
-            found = s.get("_quiet")                 # never fired: the same entry every time
-            if found is not None:
-                return found
-            out = s["_quiet"] = self._rule_entry(rid, st, s)
-            self.static.remember(out)
-            return out
-        return self._rule_entry(rid, st, s)
+            found = self.static.quiet_rules.get(rid)    # never fired: the same entry every time
+            if found is None:
+                found = self.static.quiet_rules[rid] = self._rule_entry(rid, st)
+            return found
+        return self._rule_entry(rid, st)
 
-    def _rule_entry(self, rid: str, st, s: dict) -> dict:
-        out = {"id": rid, "version": s["version"], "valid_from": s["valid_from"],
-               "valid_to": s["valid_to"], "label": s["label"], "kind": s["kind"],
-               "status": _final_word(st.final),
-               "file": s["file"], "line": s["line"],
-               "citations": s["citations"],
-               "derivations": self.derivations(st) if st.final in ("T", "M", "X") else [],
-               "defeated_by": st.defeated_by,
-               "fired": self.fired(rid)}
-        if s["judgment"]:
-            out["judgment"] = s["judgment"]
-        if s["parameters"]:                 # the numbers it read
-            out["parameters"] = s["parameters"]
-        return out
+    def _rule_entry(self, rid: str, st) -> dict:
+        return {"id": rid, "version": self.static.versions[rid],
+                "status": _final_word(st.final),
+                "derivations": self.derivations(st) if st.final in ("T", "M", "X") else [],
+                "defeated_by": st.defeated_by,
+                "fired": self.fired(rid)}
 
     def derivations(self, st) -> list[dict]:
         """Each distinct derivation once, in content order (not the order alternatives are written)."""

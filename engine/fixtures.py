@@ -15,6 +15,7 @@ from .errors import InputError
 from .paths import FIXTURES_DIR, display
 from .schemas import validate_doc
 from .yamlio import Doc, load_yaml
+from .document import expand
 
 
 @dataclass
@@ -145,6 +146,7 @@ def check_drafts(incident: Doc, a: dict, expect: dict) -> list[str]:
 
 
 def check(a: dict, expect: dict) -> list[str]:
+    a = expand(a)
     fails: list[str] = []
     concl = {c["code"]: c for c in a["conclusions"]}
     rules = {}

@@ -28,6 +28,7 @@ from .errors import InputError
 from .incident_input import _key, lexicons
 from .vocabulary import vocabulary
 from .yamlio import Doc
+from .document import expand
 
 LEAD = 6                      # questions whose answers are assessed each round (the rest wait)
 UNKNOWN_WORDS = {"?", "？", "わからない", "分からない", "不明", "unknown", "skip"}
@@ -253,6 +254,7 @@ def decision_lines(a: dict, lang: str = "ja") -> list[str]:
                     "undetermined": "未確定", "needs_review": "要検討"},
              "en": {"established": "yes", "not_established": "no", "excluded": "no (exception)",
                     "undetermined": "not yet decided", "needs_review": "needs review"}}[lang]
+    a = expand(a)
     out = []
     for c in a["conclusions"]:
         if c["headline"] and c["displayed"]:

@@ -16,6 +16,7 @@ import json
 import platform
 import weakref
 from functools import lru_cache
+from json.encoder import encode_basestring as _encode_str
 from pathlib import Path
 from typing import Any
 
@@ -130,13 +131,34 @@ def output_sha256(assessment: dict, kb_root: Path | None = None, memo: dict | No
     read from another folder is the same assessment) and where in the KB's files each rule is
     written (a comment added above a rule moves it, and changes nothing it says).
 
-    The text hashed is json.dumps(sort_keys=True, separators=(",", ":")) of that content, written
-    by engine/jsonfast.py; `memo` (id -> (object, its text)) holds the text of parts shared by
-    every assessment of a KB (citations, rules that never fired), written once."""
+    The text hashed is json.dumps(sort_keys=True, ensure_ascii=False, separators=(",", ":")) of
+    that content, with each rule's file made relative to the KB and its line left out (only the
+    document's `rules` table says where rules are written). `memo` (id -> (object, its text or
+    None)) names top-level parts shared by every assessment of a KB and day (the rules table, the
+    labels): their text is written once, with engine/jsonfast.py. The rest goes through json's C
+    encoder; tests/test_jsonfast.py holds the result to the definition."""
     body = {k: v for k, v in assessment.items() if k != "receipt"}
     body["incident"] = {k: v for k, v in body["incident"].items() if k != "file"}
-    text = dumps_canonical(body, memo, relocator(kb_root))
+    relocate = relocator(kb_root)
+    parts = []
+    for key in sorted(body):
+        value = body[key]
+        found = memo.get(id(value)) if memo else None
+        if found is not None and found[0] is value:
+            text = found[1]
+            if text is None:
+                text = dumps_canonical(value, None, relocate)
+                memo[id(value)] = (value, text)
+        elif key == "rules":                # a rules table not shared (a document read back)
+            text = dumps_canonical(value, None, relocate)
+        else:
+            text = _compact(value)
+        parts.append(_encode_str(key) + ":" + text)
+    text = "{" + ",".join(parts) + "}"
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+_compact = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode
 
 
 def relocator(kb_root: Path | None):

@@ -11,6 +11,7 @@ from the assessment.
 from __future__ import annotations
 
 import datetime as _dt
+from .document import expand
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,6 +60,7 @@ class Case:
 
 
 def track(path: str, a: dict, data: dict, today: _dt.date, lang: str = "ja") -> Case:
+    a = expand(a)
     taken_on = ((data.get("response") or {}).get("taken_on") or {})
     entries, steps_done, steps_open = [], [], 0
     for c in a["conclusions"]:

@@ -133,6 +133,8 @@ def _relocated(assessment: dict, rules_root: Path) -> dict:
     shown = Path(out["receipt"]["kb_dir"])
     assert (shown if shown.is_absolute() else Path.cwd() / shown).resolve() == root
     out["receipt"]["kb_dir"] = "checked"
+    for rid, node in out.get("rules", {}).items():     # the rules table is keyed by rule id
+        node["id"] = rid
 
     def walk(node: Any) -> None:
         if isinstance(node, dict):

@@ -28,6 +28,7 @@ from ..literal import F, M, T, value_of
 from ..paths import RULES_DIR, display
 from ..vocabulary import vocabulary
 from ..yamlio import Doc, load_yaml
+from ..document import expand
 
 DRAFTS_DIR = RULES_DIR / "drafts"
 KINDS = ("report", "notice", "publication")
@@ -404,6 +405,7 @@ def choose_variant(tdoc: Doc, incident: Doc, assessment: dict, wanted: str | Non
 def build(kind: str, incident: Doc, assessment: dict, *, variant: str | None = None,
           today: _dt.date | None = None, root: Path = DRAFTS_DIR) -> Draft:
     """The draft of `kind` for an assessed incident."""
+    assessment = expand(assessment)
     tdoc = template(kind, root)
     d = tdoc.data["draft"]
     variant = choose_variant(tdoc, incident, assessment, variant)

@@ -13,12 +13,14 @@ from typing import Any
 from .messages import msg, text_of
 from .safe import plain
 from .view import citation_status, colon, day, status_word
+from ..document import expand
 
 INDENT = "  "
 
 
 def render(assessment: dict, codes: list[str], lang: str = "ja") -> str:
     """Explain `codes` (conclusion codes present in the assessment), in that order."""
+    assessment = expand(assessment)
     tree = _Tree(assessment, lang)
     inc = assessment["incident"]
     out = [f"{msg(lang, 'title')} — {inc.get('title') or inc.get('file')}",

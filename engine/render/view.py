@@ -10,6 +10,7 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+from ..document import expand
 from ..vocabulary import vocabulary
 from .messages import MESSAGES, msg, text_of
 
@@ -224,6 +225,7 @@ def build_view(a: dict, lang: str, sections: list[dict] | None = None, *, full: 
     blocks named (block ids: SUMMARY_BLOCKS, the KB's section ids, DETAIL_BLOCKS); `today` is the
     day "due in N days" counts from (None: absolute dates only)."""
     from .summary import SCREEN, plan_order, summary_blocks
+    a = expand(a)                   # each rule entry with its label and citations
     concl = {c["code"]: c for c in a["conclusions"]}
     shown = [c for c in a["conclusions"] if c["displayed"]]
     header = _header(a, lang, today)
