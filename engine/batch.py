@@ -11,7 +11,6 @@ parent's loaded KB; elsewhere each loads it from the KB cache (engine/kbcache.py
 """
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from .errors import InputError
+from .jsonfast import compact
 from .yamlio import STDIN
 
 SUFFIXES = (".yaml", ".yml")
@@ -55,7 +55,7 @@ def error_outcome(name: str, errors: list[InputError], code: int) -> Outcome:
 
 
 def dumps(data: dict) -> str:
-    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return compact(data)
 
 
 def worker_count(jobs: int) -> int:

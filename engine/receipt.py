@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .jsonfast import dumps_canonical
+from .jsonfast import compact_bytes, dumps_canonical
 from .model import KB
 
 # The packages an assessment's content depends on (the engine, YAML reading, schema checking,
@@ -135,30 +135,28 @@ def output_sha256(assessment: dict, kb_root: Path | None = None, memo: dict | No
     that content, with each rule's file made relative to the KB and its line left out (only the
     document's `rules` table says where rules are written). `memo` (id -> (object, its text or
     None)) names top-level parts shared by every assessment of a KB and day (the rules table, the
-    labels): their text is written once, with engine/jsonfast.py. The rest goes through json's C
-    encoder; tests/test_jsonfast.py holds the result to the definition."""
+    labels): their text is written once, as UTF-8. All of it is written by engine/jsonfast.py;
+    tests/test_jsonfast.py holds the result to the definition."""
     body = {k: v for k, v in assessment.items() if k != "receipt"}
     body["incident"] = {k: v for k, v in body["incident"].items() if k != "file"}
     relocate = relocator(kb_root)
-    parts = []
-    for key in sorted(body):
+    digest = hashlib.sha256(b"{")
+    for i, key in enumerate(sorted(body)):
         value = body[key]
         found = memo.get(id(value)) if memo else None
         if found is not None and found[0] is value:
             text = found[1]
             if text is None:
-                text = dumps_canonical(value, None, relocate)
+                text = dumps_canonical(value, None, relocate).encode()
                 memo[id(value)] = (value, text)
         elif key == "rules":                # a rules table not shared (a document read back)
-            text = dumps_canonical(value, None, relocate)
+            text = dumps_canonical(value, None, relocate).encode()
         else:
-            text = _compact(value)
-        parts.append(_encode_str(key) + ":" + text)
-    text = "{" + ",".join(parts) + "}"
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-_compact = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode
+            text = compact_bytes(value)
+        digest.update((("," if i else "") + _encode_str(key) + ":").encode())
+        digest.update(text)
+    digest.update(b"}")
+    return digest.hexdigest()
 
 
 def relocator(kb_root: Path | None):
