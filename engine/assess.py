@@ -6,7 +6,6 @@ everything sorted, so the same incident and KB version give byte-identical outpu
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import threading
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from .errors import InputError
 from .evaluator import BACKENDS, Backend, make_backend
 from .facts import FactSet, incident_facts
 from .grounds import why_not
-from .jsonfast import dumps_canonical
+from .jsonfast import compact_bytes
 from .model import KB, Citation
 from .paths import RULES_DIR, display
 from .resolve import (ESTABLISHED, EXCLUDED, NEEDS_REVIEW, NOT_ESTABLISHED, UNDETERMINED,
@@ -111,7 +110,10 @@ class Engine:
         dated = tuple(i for code in self._dated_codes()
                       for i, v in enumerate(self.kb.conclusions[code].labels)
                       if _in_force(v, day))
-        key = (ckb.key, dated)
+        # the rule and parameter versions in force (ckb.key names parameter values, and two
+        # versions of a parameter may share a value while citing different texts)
+        versions = self._by_day[day][0] if day in self._by_day else ckb.key
+        key = (ckb.key, versions, dated)
         found = self._static.get(key)
         if found is None:
             with self._lock:
@@ -187,6 +189,10 @@ class _Static:
             self.versions[rid] = v.version
         self.conclusions = {code: (kb.conclusion_label(code, day), c)
                             for code, c in kb.conclusions.items()}
+        self.rule_versions = sorted(cr.version.ref for cr in ckb.rules.values())
+        self.parameter_versions = sorted(
+            param_ref(p, pv) for p in kb.parameters.values() for pv in p.versions
+            if pv.valid_from <= day and (pv.valid_to is None or day <= pv.valid_to))
         self.value_labels = {k: kb.value_labels[k] for k in sorted(kb.value_labels)}
         self.sections = [{"id": sec.id, "title": sec.title}
                          for sec in sorted(kb.sections.values(), key=lambda x: x.order)]
@@ -275,9 +281,8 @@ class _Builder:
 
     def receipt(self, doc: Doc, day: _dt.date, source: str) -> dict:
         """engine/receipt.py: input, KB, lock, files, versions applied, packages."""
-        params = [param_ref(p, pv) for p in self.kb.parameters.values()
-                  for pv in p.versions if pv.valid_from <= day and (pv.valid_to is None or day <= pv.valid_to)]
-        return _receipt.build(self.kb, self.ckb, doc, day, source, params)
+        return _receipt.build(self.kb, self.ckb, doc, day, source, self.static.rule_versions,
+                              self.static.parameter_versions)
 
     def facts_summary(self) -> dict:
         out = {}
@@ -399,7 +404,7 @@ class _Builder:
             found = memo.get(raw)
             if found is None:
                 out = self.derivation(d)
-                found = memo[raw] = (json.dumps(out, sort_keys=True, ensure_ascii=False), out)
+                found = memo[raw] = (compact_bytes(out), out)
             seen.setdefault(found[0], found[1])
         return [seen[k] for k in sorted(seen)]
 

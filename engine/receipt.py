@@ -183,13 +183,15 @@ def _inside(file: str, root: str | None) -> str:
         return file
 
 
-def build(kb: KB, ckb, doc, day, source: str, parameter_versions: list[str]) -> dict:
+def build(kb: KB, ckb, doc, day, source: str, rule_versions: list[str],
+          parameter_versions: list[str]) -> dict:
+    """`rule_versions` and `parameter_versions`: sorted refs of those in force (shared lists)."""
     out = dict(static(kb))
     out.update({
         "input_sha256": input_sha256(doc.data),
         "as_of": day.isoformat(), "as_of_source": source,
-        "rule_versions": sorted(cr.version.ref for cr in ckb.rules.values()),
-        "parameter_versions": sorted(parameter_versions),
+        "rule_versions": rule_versions,
+        "parameter_versions": parameter_versions,
         "strata": len(ckb.strata),
     })
     return out
