@@ -289,4 +289,4 @@ def test_labels_follow_a_new_threshold(tmp_path, run):
     item4 = next(c for c in a["conclusions"] if c["code"] == "reg7.item4")
     assert item4["status"] == "established"
     assert "500人超" in item4["label"]["ja"] and "more than 500 people" in item4["label"]["en"]
-    assert "500" in item4["rules"][0]["label"]["ja"]
+    assert "500" in a["rules"][item4["rules"][0]["id"]]["label"]["ja"]
