@@ -9,10 +9,9 @@ test outcomes as plain values, so that every rule test is a single-value test du
                                                       or certainly not (o); an unknown fact is all m
      "lo": LOW, "hi": HIGH}                           numbers and dates: the least and most it may be
                                                       (equal when known; the whole range if unknown)
+     "g<j>": 1 | 0}                                   disjunctive test j may hold on it (see below)
     {"t": "c", "h": BUCKET, "c": CODE, "l": "T"|"M"|"F"}   a conclusion and its level
-    {"t": "x", "i": GROUP, "a": ATOM}                 an alternative of a disjunctive test held
-                                                      (derived by durable, see below)
-Only the `x<i>` and `lo`/`hi` values some rule of the ruleset tests are written.
+Only the `x<i>`, `lo`/`hi` and `g<j>` values some rule of the ruleset tests are written.
 
 Rules. A conjunct (one alternative of a rule's condition in disjunctive normal form) becomes one
 durable rule matching where it *could* hold: each literal is a chain of "may" tests (`x<i> != o`,
@@ -25,15 +24,19 @@ with half its network (and session cost).
 Disjunctive tests (`in`, `includes_any` of several values, the negations of `includes_all` and
 `includes_only`) would need `$or`, which durable never shares: each gets its own node under every
 alternative, and past 64 holding at once the assertion fails. Instead each distinct disjunctive
-test of a ruleset is one small *group* of durable rules, one per alternative, each asserting
-{"t": "x", "i": GROUP, "a": ATOM}; the rules that use the test match that fact. Durable does the
-matching of the alternatives and the chaining; nothing is decided in Python beforehand.
+test j of a stratum is compiled, like every test, to chains of single-value tests on the encoded
+fact (`literal_tests`: one chain per alternative), and the value `g<j>` the fact carries says
+whether one of those chains holds on it (`_chain_holds`, when the atom is encoded; cached per
+atom); the rules using the test match `g<j> == 1` in their pattern on the fact. The first design
+let durable match the alternatives as small rules asserting a derived fact: a fifth of every
+session's network, an eighth of its firings and a tenth of its facts, for the same outcome.
 
 Limits. Each ruleset's alpha network is rebuilt in engine/limits.py's model and checked there.
 """
 from __future__ import annotations
 
 import json
+import operator
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -57,14 +60,13 @@ BUCKET_SIZE = 256               # conclusion names under one node
 @dataclass(frozen=True)
 class Action:
     """What to do when one durable rule fires."""
-    rule: str                       # rule id; "" for a group alternative
+    rule: str                       # rule id
     conjunct: int
     code: str | None                # conclusion of the rule
     judgment: bool
     lits: tuple                     # literal per position of the conjunct
     slots: tuple                    # position -> index of the pattern that matched its atom
     assert_code: bool               # a rule of this ruleset reads the conclusion
-    group: int | None = None        # for a group alternative: the group it derives
 
 
 @dataclass
@@ -72,6 +74,13 @@ class FactProps:
     """Which encoded values one fact needs in a ruleset."""
     members: set = field(default_factory=set)     # indices into the fact's vocabulary values
     ranged: bool = False
+    groups: dict = field(default_factory=dict)    # disjunctive test j -> its alternatives (chains)
+
+    @property
+    def group_members(self) -> set:
+        """The values the alternatives of its disjunctive tests read."""
+        return {int(t.prop[1:]) for alts in self.groups.values() for chain in alts for t in chain
+                if t.prop.startswith("x")}
 
 
 @dataclass
@@ -111,26 +120,46 @@ def encode_atom(plan: RulesetPlan, atom: dict, index: int, sid: str) -> dict:
     known = atom["t"] == "f"
     out = {"a": index, "sid": sid, "t": "f", "n": name, "k": 1 if known else 0}
     props = plan.props[name]
-    if props.members:
+    members = props.members | props.group_members
+    states = {}
+    if members:
         domain = plan.domains[name]
         if not known:
-            states = dict.fromkeys(sorted(props.members), "m")
+            states = dict.fromkeys(sorted(members), "m")
         elif kind == "set":
             sure = {domain[v] for v in atom["v"] if v != SENTINEL}
             maybe = {domain[v] for v in atom.get("p", ()) if v != SENTINEL}
             states = {i: "c" if i in sure else ("m" if i in maybe else "o")
-                      for i in sorted(props.members)}
+                      for i in sorted(members)}
         else:
             held = domain.get(atom["v"])
-            states = {i: "c" if i == held else "o" for i in sorted(props.members)}
-        for i, s in states.items():
-            out[f"x{i}"] = s
+            states = {i: "c" if i == held else "o" for i in sorted(members)}
+        for i in sorted(props.members):
+            out[f"x{i}"] = states[i]
     if props.ranged:
         if known:
             out["lo"] = out["hi"] = atom["v"]
         else:
             out["lo"], out["hi"] = RANGE[_range_kind(kind)]
+    if props.groups:
+        full = {"k": out["k"], **{f"x{i}": v for i, v in states.items()}}
+        for j, alternatives in sorted(props.groups.items()):
+            out[f"g{j}"] = 1 if any(_chain_holds(chain, full) for chain in alternatives) else 0
     return out
+
+
+_HOLDS = {EQ: operator.eq, NEQ: operator.ne, LT: operator.lt, LTE: operator.le, GT: operator.gt,
+          GTE: operator.ge}
+
+
+def _chain_holds(chain: list[AlphaTest], fact: dict) -> bool:
+    """Whether every single-value test of `chain` holds on an encoded fact, as durable's alpha
+    network would decide it (a property the fact lacks fails the test)."""
+    for t in chain:
+        value = fact.get(t.prop)
+        if value is None or not _HOLDS[t.op](value, t.value):
+            return False
+    return True
 
 
 def encoded_tail(plan: RulesetPlan, atom: dict) -> str:
@@ -154,6 +183,14 @@ _NOT = {"greater_than": "at_most", "at_least": "less_than", "on_or_after": "befo
 def _group_test(i: int) -> AlphaTest:
     # always true (k is 0 or 1): it only gathers the tests on values i//8*8 .. +7 under one node
     return AlphaTest("k", NEQ, -1 - i // GROUP_SIZE)
+
+
+def _disjunction_chain(groups: list[int]) -> list[AlphaTest]:
+    """Tests `g<j> == 1` under an always-true node per eight disjunctive tests (so that few of
+    them hold at once for one fact, as for the member tests)."""
+    groups = sorted(set(groups))
+    return [AlphaTest("k", NEQ, -100_000 - groups[0] // GROUP_SIZE)] + \
+        [AlphaTest(f"g{j}", EQ, 1) for j in groups]
 
 
 def _member_chain(members: list[tuple[int, str]]) -> list[AlphaTest]:
@@ -260,9 +297,7 @@ def plan_stratum(stratum_index: int, rule_ids: list[str], compiled: dict, codes_
                     g = group_of.setdefault(key, len(group_of))
                     group_alts[g] = (lit.name, lit, alts)
                     unit.groups.add(g)
-                    patterns.append(("x", g, []))
-                    slots.append(len(patterns) - 1)
-                    continue
+                    alts = [[AlphaTest(f"g{g}", EQ, 1)]]
                 if fdef.kind == "series":            # several atoms: each literal its own pattern
                     patterns.append(("f", lit.name, list(alts[0])))
                     slots.append(len(patterns) - 1)
@@ -335,11 +370,6 @@ def _build(stratum_index: int, index: int, rule_ids: list[str], units: dict, gro
         for name, patterns, action in units[rid].chains:
             entries.append((name, patterns, Action(**{**action.__dict__,
                                                        "assert_code": action.code in consumed})))
-    for g in groups:
-        fact, lit, alts = group_alts[g]
-        for a, chain in enumerate(alts):
-            entries.append((f"~{g}#{a}", [("f", fact, list(chain))],
-                            Action("", 0, None, False, (lit,), (0,), False, group=g)))
     needs = set()
     for _name, patterns, _action in entries:
         for kind, key, chain in patterns:
@@ -356,6 +386,10 @@ def _build(stratum_index: int, index: int, rule_ids: list[str], units: dict, gro
                         p.members.add(int(t.prop[1:]))
                     elif t.prop in ("lo", "hi"):
                         p.ranged = True
+    for g in groups:
+        fact, _lit, alts = group_alts[g]
+        kinds[fact] = vocab.facts[fact].kind
+        props.setdefault(fact, FactProps()).groups[g] = [list(chain) for chain in alts]
     buckets = {code: i // BUCKET_SIZE for i, code in enumerate(sorted(codes_read | here))}
 
     # the chains as durable will see them, then spread patterns that would share one path
@@ -366,8 +400,6 @@ def _build(stratum_index: int, index: int, rule_ids: list[str], units: dict, gro
         for kind, key, chain in patterns:
             if kind == "c":
                 head = [AlphaTest("t", EQ, "c"), AlphaTest("h", EQ, buckets[key]), AlphaTest("c", EQ, key)]
-            elif kind == "x":
-                head = [AlphaTest("t", EQ, "x"), AlphaTest("i", EQ, key)]
             else:
                 head = [AlphaTest("t", EQ, "f"), AlphaTest("n", EQ, key)]
             chains.append(head + _canonical(chain))
@@ -379,7 +411,7 @@ def _build(stratum_index: int, index: int, rule_ids: list[str], units: dict, gro
             users[tuple(t.key() for t in chain)] += 1
             if n >= L.BETA_LIST.allowed:          # spread: an always-true test per 192 users
                 chain.append(AlphaTest("t", NEQ, f"~{n // L.BETA_LIST.allowed}"))
-            tree.add(chain, action.rule or f"group {action.group}")
+            tree.add(chain, action.rule)
     definition = {}
     actions = {}
     for name, chains, action in built:
@@ -402,9 +434,11 @@ def _canonical(chain: list[AlphaTest]) -> list[AlphaTest]:
     ks = [t for t in chain if t.prop == "k" and t.op == EQ]
     ranges = sorted((t for t in chain if t.prop in ("lo", "hi")), key=AlphaTest.key)
     members = sorted(((int(t.prop[1:]), t.value) for t in chain if t.prop.startswith("x")))
-    rest = sorted((t for t in chain if t.prop not in ("k", "lo", "hi") and not t.prop.startswith("x")),
-                  key=AlphaTest.key)
-    for t in ks + ranges + rest + (_member_chain(members) if members else []):
+    disjunctions = sorted(int(t.prop[1:]) for t in chain if t.prop.startswith("g"))
+    rest = sorted((t for t in chain if t.prop not in ("k", "lo", "hi")
+                   and not t.prop.startswith(("x", "g"))), key=AlphaTest.key)
+    for t in ks + ranges + rest + (_member_chain(members) if members else []) + \
+            (_disjunction_chain(disjunctions) if disjunctions else []):
         if t.key() not in seen:
             seen.add(t.key())
             out.append(t)
@@ -459,7 +493,7 @@ def _check(tree: AlphaTree, definition: dict, actions: dict, props: dict, kinds:
                     "as a conclusion and test that")
     worst_props = (0, "")
     for name, p in props.items():
-        count = 5 + len(p.members) + (2 if p.ranged else 0)
+        count = 5 + len(p.members) + (2 if p.ranged else 0) + len(p.groups)
         if count > worst_props[0]:
             worst_props = (count, name)
     usage["properties"] = worst_props

@@ -29,7 +29,7 @@ import durable_rules_engine as _dre
 from .errors import EngineError
 from .evaluator import Firing, concl_atom, sorted_firings
 from .literal import atom_matches
-from .rulesets import END, RulesetPlan, encoded_tail
+from .rulesets import END, RulesetPlan, encode_atom, encoded_tail
 
 _ERROR_CODES = {
     "101": "out of memory or too many live sessions", "102": "a value of an unsupported type",
@@ -100,6 +100,37 @@ def _accepted_levels(plan: RulesetPlan) -> dict[str, frozenset]:
     return {code: frozenset(levels) for code, levels in out.items()}
 
 
+def _fact_chains(plan: RulesetPlan) -> dict[str, list[list[dict]]]:
+    """Per fact name, the tests of each pattern on it, as durable was given them."""
+    out: dict[str, list[list[dict]]] = {}
+    for rule in plan.definition.values():
+        for pattern in rule["all"]:
+            for cond in pattern.values():
+                tests = cond.get("$and", [cond])
+                if {"t": "f"} in tests:
+                    name = next(t["n"] for t in tests if "n" in t and len(t) == 1)
+                    out.setdefault(name, []).append(tests)
+    return out
+
+
+def _may_pass(tests: list[dict], fact: dict) -> bool:
+    """False only when an equality or inequality test on a text or small-integer property the
+    fact has (type, name, known-ness, member states, disjunctive tests) certainly fails: then
+    durable's alpha network stops the fact on this path too. Range tests (numbers, dates) and
+    tests of a property the fact lacks are taken to pass, so nothing here depends on how durable
+    compares large numbers, orders texts or treats a missing property."""
+    for test in tests:
+        ((op, arg),) = test.items()
+        if op == "$neq":
+            ((prop, value),) = arg.items()
+            if prop not in ("lo", "hi") and prop in fact and fact[prop] == value:
+                return False
+        elif not op.startswith("$"):
+            if op not in ("lo", "hi") and op in fact and fact[op] != arg:
+                return False
+    return True
+
+
 class DurableRuleset:
     """One registered durable ruleset; `evaluate` runs one short-lived session in it."""
 
@@ -126,6 +157,9 @@ class DurableRuleset:
         # conclusion levels some pattern of the ruleset accepts: a level fact no pattern accepts
         # reaches no beta node (durable does not even store it), so it is not sent
         self._accepts = _accepted_levels(plan)
+        # per fact name, the tests of every pattern on it: an atom that passes none of them
+        # reaches no beta node, so it is not sent either (decided once per atom, see payload)
+        self._chains = _fact_chains(plan)
         # One live session at a time (the lock) lets every session use the same id, so that
         # firing messages repeat across incidents and their parse is cached. The id changes
         # after any fault, so a session that could not be deleted is never joined again.
@@ -145,8 +179,9 @@ class DurableRuleset:
                 if tail is None:
                     if len(tails) > 20_000:
                         tails.clear()
-                    tail = tails[keys[i]] = encoded_tail(plan, atom)
-                out.append(f'{{"a": {i}, "sid": "{sid}", {tail}')
+                    tail = tails[keys[i]] = self._tail(atom)
+                if tail:
+                    out.append(f'{{"a": {i}, "sid": "{sid}", {tail}')
         accepts = self._accepts
         for code in plan.needs:
             level = levels[code]
@@ -154,6 +189,14 @@ class DurableRuleset:
                 out.append(self._concl_fact(code, level, sid))
         out.append(f'{{"sid": "{sid}", "t": "{END}"}}')
         return "[" + ", ".join(out) + "]"
+
+    def _tail(self, atom: dict) -> str:
+        """The atom's encoded fact after its index and session id, or "" when no pattern of the
+        ruleset can match it."""
+        fact = encode_atom(self.plan, atom, 0, "")
+        if not any(_may_pass(chain, fact) for chain in self._chains.get(atom["n"], ())):
+            return ""
+        return encoded_tail(self.plan, atom)
 
     def evaluate(self, facts, levels: dict[str, str]) -> list[Firing]:
         """Run the ruleset on `facts` (and earlier strata's `levels`) in a fresh session."""
@@ -204,9 +247,6 @@ class DurableRuleset:
         if action is None:
             run.ended = True
             return
-        if action.group is not None:        # an alternative of a disjunctive test held
-            self._assert(f'{{"a": {refs}, "sid": "{run.sid}", "t": "x", "i": {action.group}}}')
-            return
         durable, keys = run.facts.durable, run.keys
         mkeys = tuple([keys[r] if type(r) is int else r[0] for r in refs])
         matoms = tuple([durable[r] if type(r) is int else r[1] for r in refs])
@@ -232,9 +272,8 @@ class DurableRuleset:
                 self._assert(self._concl_fact(code, "T", sid))
 
     def _parse(self, message: str) -> tuple:
-        """(action, matched) of a firing message: for a rule, per literal the atom index or the
-        (key, atom) of the conclusion level it matched; for a group alternative, the atom index;
-        (None, None) for the sentinel."""
+        """(action, matched) of a firing message: per literal the atom index or the (key, atom)
+        of the conclusion level it matched; (None, None) for the sentinel."""
         parsed = self._parsed
         if len(parsed) > 10_000:
             parsed.clear()
@@ -248,10 +287,7 @@ class DurableRuleset:
             atom = m.group(2)
             refs[int(m.group(1))] = int(atom) if atom is not None else concl_atom(m.group(3),
                                                                                   m.group(4))
-        if action.group is not None:
-            found = (action, refs[0])
-        else:
-            found = (action, tuple(refs[slot] for slot in action.slots))
+        found = (action, tuple(refs[slot] for slot in action.slots))
         parsed[message] = found
         return found
 

@@ -207,6 +207,41 @@ def test_facts_no_rule_consumes_do_not_break_a_batch(tmp_path: Path) -> None:
     assert _payload_run(session, facts, extra_after=noise) == baseline
 
 
+def test_facts_no_pattern_can_match_are_left_out_and_would_not_have_fired(tmp_path: Path) -> None:
+    (stratum,) = compile_kb(_kb(tmp_path, JOIN_RULES), AS_OF).strata
+    session = DurableRuleset(stratum.rulesets[0], "guard")
+    facts = incident_facts(incident({"business": {"sector": "public_body", "role": "own"}}))
+    sent = json.loads(session.payload(facts, {}, "s"))
+    assert {f.get("n") for f in sent} == {"business.role", None}     # the sector cannot match
+    assert session.evaluate(facts, {}) == []
+    # the atom that was left out, sent anyway: durable drops it, nothing else changes
+    (index,) = [i for i, a in enumerate(facts.durable) if a["n"] == "business.sector"]
+    from engine.rulesets import encode_atom
+    left_out = encode_atom(session.plan, facts.durable[index], index, "")
+    del left_out["sid"]
+    assert _payload_run(session, facts, extra_before=[left_out]) == []
+
+
+def test_disjunctive_tests_are_values_of_the_fact_not_rules(tmp_path: Path) -> None:
+    # one durable rule per conjunct (and the sentinel): the alternatives of `in` and
+    # `includes_any` are decided when the atom is encoded, as the value g<j> of its fact
+    rules = [rule("test.any", {"fact": "data.items", "includes_any": ["name", "address"]},
+                  "test.any"),
+             rule("test.in", {"fact": "business.role", "in": ["own", "entrustor"]}, "test.in")]
+    kb = _kb(tmp_path, rules)
+    (stratum,) = compile_kb(kb, AS_OF).strata
+    (plan,) = stratum.rulesets
+    assert sorted(plan.definition) == ["__end__", "test.any#0", "test.in#0"]
+    engine = Engine(kb)
+    cases = [({"data": {"items": ["address"]}, "business": {"role": "entrustor"}}, "established"),
+             ({"data": {"items": ["email"]}, "business": {"role": "entrustee"}}, "not_established"),
+             ({"data": {"items": "unknown"}, "business": {"role": "unknown"}}, "undetermined")]
+    for facts, status in cases:
+        got = _statuses(engine.assess(incident(facts), AS_OF))
+        assert got.get("test.any", "not_established") == status, (facts, got)
+        assert got.get("test.in", "not_established") == status, (facts, got)
+
+
 def test_a_fact_given_twice_counts_once(tmp_path: Path) -> None:
     (stratum,) = compile_kb(_kb(tmp_path, JOIN_RULES), AS_OF).strata
     session = DurableRuleset(stratum.rulesets[0], "guard")
