@@ -151,7 +151,7 @@ class DurableRuleset:
         # the ruleset is freed when this object is collected, or by close()
         self._finalizer = weakref.finalize(self, _free, self.handle)
         self._tails: dict[str, str] = {}       # atom key -> its encoded fact after index and sid
-        self._sure: dict[tuple, bool] = {}     # (literal, atom key) -> the literal surely holds
+        self._sure: dict[tuple, bool] = {}     # (action, atom keys) -> every literal surely holds
         self._parsed: dict[str, tuple] = {}    # firing message -> (action, what it matched)
         self._concl: dict[tuple, str] = {}     # (code, level, sid) -> the conclusion's fact
         # conclusion levels some pattern of the ruleset accepts: a level fact no pattern accepts
@@ -253,16 +253,12 @@ class DurableRuleset:
         firings = run.firings
         firings.append(Firing(action.rule, "U", action.conjunct, mkeys, matoms))
         sure = self._sure
-        certain = True
-        for lit, key, atom in zip(action.lits, mkeys, matoms):
-            held = sure.get((id(lit), key))
-            if held is None:
-                if len(sure) > 50_000:
-                    sure.clear()
-                held = sure[(id(lit), key)] = atom_matches(lit, atom)[0]
-            if not held:
-                certain = False
-                break
+        certain = sure.get((id(action), mkeys))
+        if certain is None:
+            if len(sure) > 50_000:
+                sure.clear()
+            certain = sure[(id(action), mkeys)] = all(
+                atom_matches(lit, atom)[0] for lit, atom in zip(action.lits, matoms))
         if certain:
             firings.append(Firing(action.rule, "L", action.conjunct, mkeys, matoms))
         if action.assert_code:
