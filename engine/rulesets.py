@@ -10,7 +10,11 @@ test outcomes as plain values, so that every rule test is a single-value test du
      "lo": LOW, "hi": HIGH}                           numbers and dates: the least and most it may be
                                                       (equal when known; the whole range if unknown)
      "g<j>": 1 | 0}                                   disjunctive test j may hold on it (see below)
-    {"t": "c", "h": BUCKET, "c": CODE, "l": "T"|"M"|"F"}   a conclusion and its level
+    {"t": "c", "h": BUCKET, "c": CODE, "l": "T"|"M"|"F"}   a conclusion derived in the stratum
+                                                      and its level (T and M can both be there)
+    {"t": "L", "h": BUCKET, "k": 1, "c<i>": "T"|"M"|"F", ...}   the final levels of the earlier
+                                                      strata's conclusions the ruleset reads
+                                                      (code i of the stratum's list), in one fact
 Only the `x<i>`, `lo`/`hi` and `g<j>` values some rule of the ruleset tests are written.
 
 Rules. A conjunct (one alternative of a rule's condition in disjunctive normal form) becomes one
@@ -55,6 +59,7 @@ FINITE = ("enum", "bool", "set")
 RANGE = {"number": (-(2 ** 63) + 1, 2 ** 63 - 1), "date": ("0000-00-00", "9999-99-99")}
 GROUP_SIZE = 8                  # member tests under one always-true node (keeps fan-out small)
 BUCKET_SIZE = 256               # conclusion names under one node
+LEVELS_SIZE = 128               # earlier strata's conclusions in one levels fact (properties)
 
 
 @dataclass(frozen=True)
@@ -96,6 +101,7 @@ class RulesetPlan:
     buckets: dict[str, int]                # conclusion code -> bucket
     needs: list[str]                       # earlier strata's codes this ruleset reads
     usage: dict[str, tuple]                # limit key -> (amount, where)
+    levels: dict[str, int] = field(default_factory=dict)   # needed code -> its c<i> in a levels fact
 
     @property
     def fact_names(self) -> set[str]:
@@ -266,6 +272,11 @@ def plan_stratum(stratum_index: int, rule_ids: list[str], compiled: dict, codes_
     """Rulesets for one stratum. `where(rid, message, hint)` builds an InputError at the rule's
     condition (file:line)."""
     units: dict[str, _RuleUnit] = {}
+    # the earlier strata's conclusions the stratum reads, each a property c<i> of a levels fact:
+    # a rule reading several of them tests them in one pattern
+    earlier = sorted({lit.name for rid in rule_ids for conj in compiled[rid].conjuncts
+                      for lit in conj if lit.kind == "concl" and lit.name not in codes_here})
+    level_at = {code: i for i, code in enumerate(earlier)}
     group_of: dict[tuple, int] = {}
     group_alts: dict[int, tuple] = {}          # group -> (fact name, lit, alternatives)
     domains: dict[str, dict] = {}
@@ -276,9 +287,20 @@ def plan_stratum(stratum_index: int, rule_ids: list[str], compiled: dict, codes_
         unit = _RuleUnit(rid, [], set(), set(), code, 0)
         for ci, conj in enumerate(cr.conjuncts):
             patterns: list[tuple[str, object, list[AlphaTest]]] = []     # (kind, key, chain)
-            by_fact: dict[str, int] = {}
+            by_fact: dict = {}              # fact name (or levels fact) -> its pattern
             slots = []
             for lit in conj:
+                if lit.kind == "concl" and lit.name in level_at:
+                    i = level_at[lit.name]
+                    test = AlphaTest(f"c{i}", NEQ, "F" if lit.positive else "T")
+                    key = ("L", i // LEVELS_SIZE)
+                    if key in by_fact:
+                        patterns[by_fact[key]][2].append(test)
+                    else:
+                        by_fact[key] = len(patterns)
+                        patterns.append(("L", key[1], [test]))
+                    slots.append(by_fact[key])
+                    continue
                 if lit.kind == "concl":
                     if lit.name in codes_here:
                         unit.reads_here.add(lit.name)
@@ -351,13 +373,14 @@ def plan_stratum(stratum_index: int, rule_ids: list[str], compiled: dict, codes_
         else:
             packs.append(list(comp))
             size = comp_size
-    plans = [_build(stratum_index, k, sorted(pack), units, group_alts, domains, vocab, where)
+    plans = [_build(stratum_index, k, sorted(pack), units, group_alts, domains, vocab, where,
+                    earlier)
              for k, pack in enumerate(packs)]
     return plans
 
 
 def _build(stratum_index: int, index: int, rule_ids: list[str], units: dict, group_alts: dict,
-           domains: dict, vocab: Vocabulary, where) -> RulesetPlan:
+           domains: dict, vocab: Vocabulary, where, earlier: list[str]) -> RulesetPlan:
     here = {units[r].produces for r in rule_ids}
     consumed = set().union(*(units[r].reads_here for r in rule_ids)) & here
     groups = sorted(set().union(*(units[r].groups for r in rule_ids)))
@@ -370,13 +393,14 @@ def _build(stratum_index: int, index: int, rule_ids: list[str], units: dict, gro
         for name, patterns, action in units[rid].chains:
             entries.append((name, patterns, Action(**{**action.__dict__,
                                                        "assert_code": action.code in consumed})))
-    needs = set()
+    levels: dict[str, int] = {}
     for _name, patterns, _action in entries:
         for kind, key, chain in patterns:
             if kind == "c":
                 codes_read.add(key)
-                if key not in here:
-                    needs.add(key)
+            elif kind == "L":
+                for t in chain:
+                    levels[earlier[int(t.prop[1:])]] = int(t.prop[1:])
             elif kind == "f":
                 fdef = vocab.facts[key]
                 kinds[key] = fdef.kind
@@ -400,6 +424,8 @@ def _build(stratum_index: int, index: int, rule_ids: list[str], units: dict, gro
         for kind, key, chain in patterns:
             if kind == "c":
                 head = [AlphaTest("t", EQ, "c"), AlphaTest("h", EQ, buckets[key]), AlphaTest("c", EQ, key)]
+            elif kind == "L":
+                head = [AlphaTest("t", EQ, "L"), AlphaTest("h", EQ, key)]
             else:
                 head = [AlphaTest("t", EQ, "f"), AlphaTest("n", EQ, key)]
             chains.append(head + _canonical(chain))
@@ -421,10 +447,10 @@ def _build(stratum_index: int, index: int, rule_ids: list[str], units: dict, gro
     definition[END] = {"pri": END_PRI, "all": [{"m": {"t": END}}]}
     tree.add([AlphaTest("t", EQ, END)], END)
 
-    usage = _check(tree, definition, actions, props, kinds, rule_ids, vocab, where)
+    usage = _check(tree, definition, actions, props, kinds, rule_ids, vocab, where, levels)
     return RulesetPlan(stratum_index, index, rule_ids, definition, actions, props, kinds,
-                       {k: domains[k] for k in props if k in domains}, buckets, sorted(needs),
-                       usage)
+                       {k: domains[k] for k in props if k in domains}, buckets, sorted(levels),
+                       usage, levels)
 
 
 def _canonical(chain: list[AlphaTest]) -> list[AlphaTest]:
@@ -435,18 +461,32 @@ def _canonical(chain: list[AlphaTest]) -> list[AlphaTest]:
     ranges = sorted((t for t in chain if t.prop in ("lo", "hi")), key=AlphaTest.key)
     members = sorted(((int(t.prop[1:]), t.value) for t in chain if t.prop.startswith("x")))
     disjunctions = sorted(int(t.prop[1:]) for t in chain if t.prop.startswith("g"))
+    levels = sorted((int(t.prop[1:]), t.value) for t in chain if _is_level(t))
     rest = sorted((t for t in chain if t.prop not in ("k", "lo", "hi")
-                   and not t.prop.startswith(("x", "g"))), key=AlphaTest.key)
+                   and not t.prop.startswith(("x", "g")) and not _is_level(t)), key=AlphaTest.key)
     for t in ks + ranges + rest + (_member_chain(members) if members else []) + \
-            (_disjunction_chain(disjunctions) if disjunctions else []):
+            (_disjunction_chain(disjunctions) if disjunctions else []) + \
+            (_levels_chain(levels) if levels else []):
         if t.key() not in seen:
             seen.add(t.key())
             out.append(t)
     return out
 
 
+def _is_level(t: AlphaTest) -> bool:
+    return t.prop[0] == "c" and t.prop[1:].isdigit()
+
+
+def _levels_chain(levels: list[tuple[int, str]]) -> list[AlphaTest]:
+    """Tests `c<i> != level` on a levels fact, under an always-true node per eight conclusions
+    (so that few of them hold at once, as for the member tests)."""
+    levels = sorted(set(levels))
+    return [AlphaTest("k", NEQ, -200_000 - levels[0][0] // GROUP_SIZE)] + \
+        [AlphaTest(f"c{i}", NEQ, v) for i, v in levels]
+
+
 def _check(tree: AlphaTree, definition: dict, actions: dict, props: dict, kinds: dict,
-           rule_ids: list[str], vocab: Vocabulary, where) -> dict[str, tuple]:
+           rule_ids: list[str], vocab: Vocabulary, where, levels: dict) -> dict[str, tuple]:
     """Check every modelled limit of one ruleset; return how much of each is used, and where."""
     usage: dict[str, tuple] = {}
 
@@ -496,6 +536,12 @@ def _check(tree: AlphaTree, definition: dict, actions: dict, props: dict, kinds:
         count = 5 + len(p.members) + (2 if p.ranged else 0) + len(p.groups)
         if count > worst_props[0]:
             worst_props = (count, name)
+    per_fact = defaultdict(int)
+    for i in levels.values():
+        per_fact[i // LEVELS_SIZE] += 1
+    for bucket, n in per_fact.items():
+        if 5 + n > worst_props[0]:
+            worst_props = (5 + n, "earlier conclusions' levels")
     usage["properties"] = worst_props
     if worst_props[0] > L.PROPERTIES.allowed:
         raise where(rule_ids[0], f"facts of '{worst_props[1]}' would need {worst_props[0]} "
@@ -523,8 +569,8 @@ def _describe(path: tuple) -> str:
         return str(props["n"])
     if props.get("t") == "c":
         return f"conclusion {props['c']}" if "c" in props else "conclusion names"
-    if props.get("t") == "x":
-        return "disjunctive tests"
+    if props.get("t") == "L":
+        return "earlier conclusions' levels"
     if props.get("t") == "f":
         return "fact names"
     return "fact types"

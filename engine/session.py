@@ -29,7 +29,7 @@ import durable_rules_engine as _dre
 from .errors import EngineError
 from .evaluator import Firing, concl_atom, sorted_firings
 from .literal import atom_matches
-from .rulesets import END, RulesetPlan, encode_atom, encoded_tail
+from .rulesets import END, LEVELS_SIZE, RulesetPlan, encode_atom, encoded_tail
 
 _ERROR_CODES = {
     "101": "out of memory or too many live sessions", "102": "a value of an unsupported type",
@@ -154,9 +154,14 @@ class DurableRuleset:
         self._sure: dict[tuple, bool] = {}     # (action, atom keys) -> every literal surely holds
         self._parsed: dict[str, tuple] = {}    # firing message -> (action, what it matched)
         self._concl: dict[tuple, str] = {}     # (code, level, sid) -> the conclusion's fact
-        # conclusion levels some pattern of the ruleset accepts: a level fact no pattern accepts
-        # reaches no beta node (durable does not even store it), so it is not sent
+        # levels of derived conclusions some pattern of the ruleset accepts: a T fact no pattern
+        # accepts reaches no beta node (durable does not even store it), so it is not asserted
         self._accepts = _accepted_levels(plan)
+        # the levels facts: (bucket, [(code, property index)]) of earlier strata's conclusions
+        by_bucket: dict[int, list] = {}
+        for code, i in sorted(plan.levels.items(), key=lambda item: item[1]):
+            by_bucket.setdefault(i // LEVELS_SIZE, []).append((code, i))
+        self._level_facts = sorted(by_bucket.items())
         # per fact name, the tests of every pattern on it: an atom that passes none of them
         # reaches no beta node, so it is not sent either (decided once per atom, see payload)
         self._chains = _fact_chains(plan)
@@ -182,11 +187,9 @@ class DurableRuleset:
                     tail = tails[keys[i]] = self._tail(atom)
                 if tail:
                     out.append(f'{{"a": {i}, "sid": "{sid}", {tail}')
-        accepts = self._accepts
-        for code in plan.needs:
-            level = levels[code]
-            if level in accepts.get(code, ()):
-                out.append(self._concl_fact(code, level, sid))
+        for bucket, codes in self._level_facts:
+            out.append(f'{{"h": {bucket}, "sid": "{sid}", "t": "L", "k": 1, '
+                       + ", ".join(f'"c{i}": "{levels[code]}"' for code, i in codes) + "}")
         out.append(f'{{"sid": "{sid}", "t": "{END}"}}')
         return "[" + ", ".join(out) + "]"
 
@@ -283,7 +286,18 @@ class DurableRuleset:
             atom = m.group(2)
             refs[int(m.group(1))] = int(atom) if atom is not None else concl_atom(m.group(3),
                                                                                   m.group(4))
-        found = (action, tuple(refs[slot] for slot in action.slots))
+        matched = []
+        for lit, slot in zip(action.lits, action.slots):
+            i = self.plan.levels.get(lit.name) if lit.kind == "concl" else None
+            if i is None:
+                matched.append(refs[slot])
+                continue
+            # an earlier stratum's conclusion: its level is a property of the levels fact
+            start = message.index(f'"a{slot}":{{')
+            fact = message[start:message.index("}", start)]
+            at = fact.index(f'"c{i}": "') + len(f'"c{i}": "')
+            matched.append(concl_atom(lit.name, fact[at]))
+        found = (action, tuple(matched))
         parsed[message] = found
         return found
 
