@@ -189,8 +189,11 @@ def _stratify(compiled: dict[str, CompiledRule], producers, defeaters, kb: KB) -
         level[rid] = lv
         return lv
 
-    for rid in sorted(compiled):
-        visit(rid, [])
+    try:
+        for rid in sorted(compiled):
+            visit(rid, [])
+    finally:                # the two recursive closures refer to themselves: a reference cycle
+        del defeat_closure, visit
     for rid, cr in compiled.items():
         cr.stratum = level[rid]
 

@@ -118,6 +118,8 @@ def _dumps_indented(obj) -> str:
         enc(obj, "")
     except (_Fallback, RecursionError):
         return json.dumps(obj, sort_keys=True, ensure_ascii=False, indent=2)
+    finally:
+        enc = None          # a recursive closure refers to itself: break the reference cycle
     return "".join(out)
 
 
@@ -179,4 +181,6 @@ def dumps_canonical(obj, memo: dict | None = None, transform=None) -> str:
         if transform is not None:
             raise
         return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    finally:
+        enc = None          # a recursive closure refers to itself: break the reference cycle
     return "".join(out)

@@ -192,3 +192,32 @@ def test_an_engine_that_is_dropped_frees_its_rulesets(tmp_path: Path) -> None:
     """)
     assert result.returncode == 0, result.stderr[-2000:]
     assert float(result.stdout) < 40, result.stdout
+
+
+def test_an_engine_freezes_what_it_keeps_and_leaves_no_cycles(tmp_path: Path) -> None:
+    # engine/assess.py moves what it keeps out of the cyclic collector's way (gc.freeze); that
+    # keeps nothing alive only if a KB, an engine and an assessment hold no reference cycles
+    result = _run_python(tmp_path, """
+        import gc
+        from engine.assess import Engine, load_incident
+        from engine.kbload import load_kb
+        from engine.paths import PROJECT_ROOT, RULES_DIR
+
+        doc = load_incident(PROJECT_ROOT / "examples" / "online-shop-card-leak.yaml")
+        with Engine(load_kb(RULES_DIR)) as first:    # what imports leave behind is not ours
+            first.assess(doc)
+        gc.unfreeze()
+        gc.collect()
+        kb = load_kb(RULES_DIR)
+        engine = Engine(kb)
+        a = engine.assess(doc)
+        frozen = gc.get_freeze_count()
+        engine.close()
+        del engine, a, kb, doc
+        gc.unfreeze()                       # a frozen cycle would hide from gc.collect
+        print(frozen, gc.collect())
+    """)
+    assert result.returncode == 0, result.stderr[-2000:]
+    frozen, garbage = map(int, result.stdout.split())
+    assert frozen > 10_000, "the loaded KB was not frozen"
+    assert garbage == 0, f"{garbage} objects in reference cycles"
