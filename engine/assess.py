@@ -215,6 +215,15 @@ class _Static:
         self.memo: dict[int, tuple] = {id(p): (p, None)
                                        for p in (self.rules, self.value_labels, self.sections)}
         self.quiet_conclusions: dict[str, dict] = {}
+        self._watched: dict[str, frozenset] = {}
+
+    def watched(self, code: str, producers: list[str], ckb: CompiledKB) -> frozenset:
+        """The rules whose firing would change `code`: its producers and their exceptions."""
+        found = self._watched.get(code)
+        if found is None:
+            found = self._watched[code] = frozenset(
+                producers + [d for rid in producers for d in ckb.defeaters.get(rid, [])])
+        return found
 
 
 class _Builder:
@@ -315,22 +324,17 @@ class _Builder:
 
     # ---- one conclusion ----------------------------------------------------------------------
     def conclusion(self, code: str) -> dict:
-        cs = self.r.code(code)
         producers = self.r.producers.get(code, [])
-        # a conclusion none of whose rules (or exceptions) fired reads the same in every
-        # assessment of this KB: built once (a copy is returned: the caller adds to it)
-        quiet = cs.status == NOT_ESTABLISHED and all(self._quiet(rid) for rid in producers)
-        if quiet:
+        # a conclusion none of whose rules (or their exceptions) fired is not established and
+        # reads the same in every assessment of this KB and day: built once (a copy is returned:
+        # the caller adds to it)
+        if self.r.firings.keys().isdisjoint(self.static.watched(code, producers, self.ckb)):
             found = self.static.quiet_conclusions.get(code)
             if found is None:
+                cs = self.r.code(code)
                 found = self.static.quiet_conclusions[code] = self._conclusion(code, cs, producers)
             return dict(found)
-        return self._conclusion(code, cs, producers)
-
-    def _quiet(self, rid: str) -> bool:
-        st = self.r.rule(rid)
-        return (st.final == "F" and rid not in self.r.firings
-                and all(fin == "F" for _d, fin in st.weighed))
+        return self._conclusion(code, self.r.code(code), producers)
 
     def _conclusion(self, code: str, cs, producers: list[str]) -> dict:
         cdef = self.kb.conclusions[code]
