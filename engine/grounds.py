@@ -36,10 +36,28 @@ _ORDER = {F: 0, M: 1, T: 2}
 NEGATIVE = (NOT_ESTABLISHED, EXCLUDED)
 
 
+class _Levels(dict):
+    """Conclusion code -> its level, resolved when first read (most are never read)."""
+
+    def __init__(self, resolver: Resolver) -> None:
+        super().__init__()
+        self.r = resolver
+
+    def __missing__(self, code: str) -> str:
+        level = self[code] = self.r.code(code).level
+        return level
+
+    def get(self, code: str, default=None):
+        return self[code] if code in self.r.producers else default
+
+    def __bool__(self) -> bool:
+        return True
+
+
 class _Grounds:
     def __init__(self, kb: KB, ckb: CompiledKB, facts: FactSet, resolver: Resolver) -> None:
         self.kb, self.ckb, self.facts, self.r = kb, ckb, facts, resolver
-        self.levels = {code: resolver.code(code).level for code in resolver.all_codes()}
+        self.levels = _Levels(resolver)
 
     def value(self, node) -> str:
         if isinstance(node, Lit):
