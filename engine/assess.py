@@ -22,7 +22,6 @@ from .errors import InputError
 from .evaluator import BACKENDS, Backend, make_backend
 from .facts import FactSet, incident_facts
 from .grounds import why_not
-from .jsonfast import compact_bytes
 from .model import KB, Citation
 from .paths import RULES_DIR, display
 from .resolve import (ESTABLISHED, EXCLUDED, NEEDS_REVIEW, NOT_ESTABLISHED, UNDETERMINED,
@@ -234,7 +233,7 @@ class _Builder:
         self.kb, self.ckb, self.facts, self.r = kb, ckb, facts, resolver
         self.vocab = vocabulary()
         self.static = static
-        self._derivation_memo: dict[tuple, tuple[str, dict]] = {}
+        self._derivation_memo: dict[tuple, tuple[tuple, dict]] = {}
 
     def build(self, doc: Doc, day: _dt.date, source: str) -> dict:
         self.day = day          # labels follow the parameters and dated labels in force then
@@ -414,15 +413,20 @@ class _Builder:
                 "fired": self.fired(rid)}
 
     def derivations(self, st) -> list[dict]:
-        """Each distinct derivation once, in content order (not the order alternatives are written)."""
-        seen = {}
+        """Each distinct derivation once, in content order (not the order alternatives are written).
+
+        Within one assessment a derivation's text follows from its fact names, the conclusions
+        it rests on, those it rests on not holding, and its dates (the facts' values are the
+        incident's), so those, sorted, are its identity and its order."""
         memo = self._derivation_memo
+        seen = {}
         for d in st.derivations:
             raw = (tuple(d["facts"]), tuple(d["conclusions"]), tuple(d["dated"]))
             found = memo.get(raw)
             if found is None:
                 out = self.derivation(d)
-                found = memo[raw] = (compact_bytes(out), out)
+                key = (raw[0], tuple(out["conclusions"]), tuple(out["absent"]), raw[2])
+                found = memo[raw] = (key, out)
             seen.setdefault(found[0], found[1])
         return [seen[k] for k in sorted(seen)]
 
