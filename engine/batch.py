@@ -11,6 +11,7 @@ parent's loaded KB; elsewhere each loads it from the KB cache (engine/kbcache.py
 """
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from dataclasses import dataclass
@@ -79,6 +80,9 @@ def run(items: list[str], one: Callable[[str], Outcome], jobs: int = 1,
         return
     if warm is not None:
         warm()
+    # what the workers inherit stays shared: a collection in a worker would otherwise walk (and so
+    # copy, page by page) every inherited object
+    gc.freeze()
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     rest = [i for i in items if i != STDIN]
