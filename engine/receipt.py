@@ -25,8 +25,8 @@ from .jsonfast import compact_bytes, dumps_canonical
 from .model import KB
 
 # The packages an assessment's content depends on (the engine, YAML reading, schema checking,
-# the holiday calendar). click only parses the command line.
-PACKAGES = ("durable_rules", "holidays", "jsonschema", "PyYAML")
+# the holiday calendar, the JSON writer). click only parses the command line.
+PACKAGES = ("durable_rules", "holidays", "jsonschema", "orjson", "PyYAML")
 SCHEMAS = ("rule", "incident", "assessment", "kb", "fixture")
 _CODE = Path(__file__).resolve().parent
 

@@ -30,7 +30,7 @@ def test_the_receipt_names_everything_the_result_depends_on(run, tmp_path, engin
     assert len(r["input_sha256"]) == len(r["output_sha256"]) == 64
     assert set(r["files"]) == set(engine.kb.file_hashes) and "kb.yaml" in r["files"]
     assert r["lock"]["status"] in ("released", "unreleased", "unlocked")
-    assert {"holidays", "durable_rules", "jsonschema", "pyyaml", "python"} <= set(r["packages"])
+    assert {"holidays", "durable_rules", "jsonschema", "orjson", "pyyaml", "python"} <= set(r["packages"])
     assert any(p.startswith("reg7.item4.threshold#") for p in r["parameter_versions"])
 
 
