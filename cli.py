@@ -78,6 +78,17 @@ def _write(text: str, err: bool = False) -> None:
         raise click.exceptions.Exit(EXIT_OK) from None
 
 
+def _write_bytes(data: bytes) -> None:
+    """Bytes already UTF-8 (batch JSON Lines from the workers), to standard output."""
+    try:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    except BrokenPipeError:
+        sys.stderr = open(os.devnull, "w")
+        raise click.exceptions.Exit(EXIT_OK) from None
+
+
 def _fail(lines: list[str], code: int) -> NoReturn:
     _write("".join(line + "\n" for line in lines), err=True)
     raise click.exceptions.Exit(code)
@@ -293,7 +304,7 @@ def _assess_many(incidents: tuple[str, ...], as_of: str | None, fmt: str | None,
     for outcome in batch.run(items, partial(_assess_one_line, as_of=as_of), jobs, warm=_engine):
         if outcome.messages:
             _write("".join(m + "\n" for m in outcome.messages), err=True)
-        _write(outcome.line + "\n")
+        _write_bytes(outcome.line + b"\n")
         code = max(code, outcome.code)
     if code:
         raise click.exceptions.Exit(code)

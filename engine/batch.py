@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from .errors import InputError
-from .jsonfast import compact
+from .jsonfast import compact_bytes
 from .yamlio import STDIN
 
 SUFFIXES = (".yaml", ".yml")
@@ -27,7 +27,8 @@ SUFFIXES = (".yaml", ".yml")
 
 @dataclass(frozen=True)
 class Outcome:
-    line: str              # one JSON line (no newline)
+    line: bytes            # one JSON line, UTF-8 (no newline): passed to the parent and
+                           # written as bytes, never decoded and encoded again
     messages: tuple        # lines for stderr
     code: int              # 0, 2 or 3
 
@@ -55,8 +56,8 @@ def error_outcome(name: str, errors: list[InputError], code: int) -> Outcome:
     return Outcome(dumps(record), tuple(str(e) for e in errors), code)
 
 
-def dumps(data: dict) -> str:
-    return compact(data)
+def dumps(data: dict) -> bytes:
+    return compact_bytes(data)
 
 
 def worker_count(jobs: int) -> int:
