@@ -78,11 +78,12 @@ def _write(text: str, err: bool = False) -> None:
         raise click.exceptions.Exit(EXIT_OK) from None
 
 
-def _write_bytes(data: bytes) -> None:
-    """Bytes already UTF-8 (batch JSON Lines from the workers), to standard output."""
+def _write_bytes(outcome) -> None:
+    """One batch JSON line (engine/batch.py: bytes, or where a worker spooled them), to stdout."""
+    from engine import batch
     try:
         sys.stdout.flush()
-        sys.stdout.buffer.write(data)
+        batch.write(outcome, sys.stdout.buffer)
         sys.stdout.buffer.flush()
     except BrokenPipeError:
         sys.stderr = open(os.devnull, "w")
@@ -304,7 +305,7 @@ def _assess_many(incidents: tuple[str, ...], as_of: str | None, fmt: str | None,
     for outcome in batch.run(items, partial(_assess_one_line, as_of=as_of), jobs, warm=_engine):
         if outcome.messages:
             _write("".join(m + "\n" for m in outcome.messages), err=True)
-        _write_bytes(outcome.line + b"\n")
+        _write_bytes(outcome)
         code = max(code, outcome.code)
     if code:
         raise click.exceptions.Exit(code)

@@ -134,3 +134,22 @@ def test_the_benchmarks_generated_incidents_are_all_assessed(run, tmp_path):
     assert r.code == 0, r.stderr[-500:]
     records = [json.loads(x) for x in r.stdout.splitlines()]
     assert len(records) == 120 and not [x for x in records if "errors" in x]
+
+
+def test_a_spooled_line_is_copied_out_whole_to_a_file_and_to_a_stream(tmp_path):
+    # engine/batch.py: a worker's line travels as (file, offset, length); the parent copies it out
+    # with os.sendfile to a real file, or by reading it back for a stream without a descriptor
+    import io
+
+    from engine import batch
+    spool = tmp_path / "spool.jsonl"
+    spool.write_bytes(b'{"a":1}\n{"b":"\xe6\x97\xa5\xe6\x9c\xac"}\n{"c":3}\n')
+    outcome = batch.Outcome(b"", (), 0, (str(spool), 8, len('{"b":"日本"}'.encode()) + 1))
+    with open(tmp_path / "out", "wb") as out:
+        out.write(b"before\n")                  # buffered: must come out first
+        batch.write(outcome, out)
+        batch.write(batch.Outcome(b'{"d":4}', (), 0), out)
+    assert (tmp_path / "out").read_bytes() == b'before\n{"b":"\xe6\x97\xa5\xe6\x9c\xac"}\n{"d":4}\n'
+    stream = io.BytesIO()
+    batch.write(outcome, stream)
+    assert stream.getvalue() == '{"b":"日本"}\n'.encode()
