@@ -250,6 +250,12 @@ def _syntax_error(exc: yaml.YAMLError, display: str) -> InputError:
     hint = "check indentation and quoting on this line and the one before it"
     if "\t" in problem or "tab" in problem:
         hint = "YAML indentation must use spaces, not tabs"
+    context_mark = getattr(exc, "context_mark", None)
+    if "end of stream" in problem and context and "quoted" in context and context_mark:
+        # noticed only at the end of the file: name the line where the quote was opened
+        mark = context_mark
+        message = "YAML syntax error: a quoted value is opened on this line and never closed"
+        hint = "close the quote at the end of the value (or remove it)"
     return InputError(message, file=display, line=mark.line + 1 if mark else None,
                       kind="syntax", hint=hint)
 
