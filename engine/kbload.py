@@ -61,37 +61,36 @@ def load_kb(root: Path = RULES_DIR) -> KB:
     docs: list[Doc] = []
     files = [MANIFEST]
     dropped: dict[str, InputError] = {}     # id -> the error that kept its file out
-    for path in rule_files(root):
+
+    def read(path: Path, schema: str) -> tuple[Doc | None, list[InputError]]:
+        """Load and check one file of the KB; a good one counts in the KB's hash."""
         rel = path.relative_to(root).as_posix()
         files.append(rel)
         try:
             doc = load_yaml(path, display(path))
-            validate_doc(doc, "rule")
+            validate_doc(doc, schema)
         except InputError as exc:
             found = exc.errors if isinstance(exc, InputErrors) else [exc]
             errors.extend(found)
-            for ident in _ids_written_in(path):
-                dropped.setdefault(ident, found[0])
-            continue
+            return None, found
         canonical = _canonical(doc.data)
         hasher.update(rel.encode() + b"\0" + canonical)
         file_hashes[rel] = hashlib.sha256(canonical).hexdigest()
-        docs.append(doc)
+        return doc, []
+
+    for path in rule_files(root):
+        doc, found = read(path, "rule")
+        if doc is None:
+            for ident in _ids_written_in(path):
+                dropped.setdefault(ident, found[0])
+        else:
+            docs.append(doc)
 
     pending_docs: list[tuple[Doc, dict]] = []
     for path in _pending.files(root):
-        rel = path.relative_to(root).as_posix()
-        files.append(rel)
-        try:
-            doc = load_yaml(path, display(path))
-            validate_doc(doc, "pending")
-        except InputError as exc:
-            errors.extend(exc.errors if isinstance(exc, InputErrors) else [exc])
-            continue
-        canonical = _canonical(doc.data)
-        hasher.update(rel.encode() + b"\0" + canonical)
-        file_hashes[rel] = hashlib.sha256(canonical).hexdigest()
-        pending_docs.append((doc, dict(doc.data, file=doc.path)))
+        doc, _found = read(path, "pending")
+        if doc is not None:
+            pending_docs.append((doc, dict(doc.data, file=doc.path)))
 
     units: dict[str, Unit] = {}
     rules: dict[str, Rule] = {}
