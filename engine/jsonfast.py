@@ -20,16 +20,9 @@ import orjson
 _ORJSON_INDENTED = orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2
 
 
-def compact(obj) -> str:
-    """json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"))."""
-    try:
-        return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS).decode()
-    except (orjson.JSONEncodeError, TypeError):
-        return dumps_canonical(obj)
-
-
 def compact_bytes(obj) -> bytes:
-    """compact(obj) as UTF-8 (what a hash reads), without a round trip through str."""
+    """json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":")), as UTF-8
+    (what a hash reads and a JSON Lines record is)."""
     try:
         return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
     except (orjson.JSONEncodeError, TypeError):
