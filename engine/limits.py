@@ -73,6 +73,22 @@ ALL = (PATTERNS, STACK, CHILDREN, BETA_LIST, NEXT_LIST, ACTIONS, PROPERTIES, SES
 
 EQ, NEQ, LT, LTE, GT, GTE = "", "$neq", "$lt", "$lte", "$gt", "$gte"
 
+# Name properties: the compiler's facts say which fact or conclusion they are by carrying exactly
+# one property `F<j>` (an atom's fact name) or `C<k>` (a conclusion code), and patterns test
+# `F<j> == 1`. durable keeps a node's children in a table keyed by property name and tests every
+# child on a property the fact has: children `n == NAME` on one property cost one test each for
+# every fact, children on distinct name properties one test in all. For the stack model, equality
+# tests on the name properties of one family can no more hold together than equality tests on
+# one property (pinned by test_probe_name_properties).
+NAME_FAMILIES = ("F", "C")
+
+
+def name_family(prop: str) -> str | None:
+    """The family of a name property (`F12` -> "F"), or None for any other property."""
+    if len(prop) > 1 and prop[0] in NAME_FAMILIES and prop[1:].isdigit():
+        return "#" + prop[0]
+    return None
+
 
 @dataclass(frozen=True)
 class AlphaTest:
@@ -123,11 +139,12 @@ class AlphaTree:
     @staticmethod
     def passing_bound(node: _Node) -> int:
         """How many children of `node` can hold at once for one fact: of the equality tests on
-        one property at most one; every other test may."""
+        one property at most one, and of those on the name properties of one family (a fact
+        carries exactly one of them) at most one; every other test may."""
         eq_props, others = set(), 0
         for child in node.children.values():
             if child.test.op == EQ:
-                eq_props.add(child.test.prop)
+                eq_props.add(name_family(child.test.prop) or child.test.prop)
             else:
                 others += 1
         return len(eq_props) + others

@@ -3,19 +3,26 @@
 Facts. Each atom of the incident (engine/facts.py) becomes one durable fact that carries its own
 test outcomes as plain values, so that every rule test is a single-value test durable can share:
 
-    {"t": "f", "n": NAME, "a": ATOM, "k": 1|0,        k: known or not
+    {"t": "f", "n": NAME, "F<j>": 1, "a": ATOM, "k": 1|0,   F<j>: the fact's name, as a property
+                                                      (j: its index in the ruleset's facts)
+                                                      k: known or not
      "x<i>": "c" | "m" | "o",                         list/enum/yes-no facts: value i of the fact's
                                                       vocabulary is certainly there (c), may be (m)
                                                       or certainly not (o); an unknown fact is all m
      "lo": LOW, "hi": HIGH}                           numbers and dates: the least and most it may be
                                                       (equal when known; the whole range if unknown)
      "g<j>": 1 | 0}                                   disjunctive test j may hold on it (see below)
-    {"t": "c", "h": BUCKET, "c": CODE, "l": "T"|"M"|"F"}   a conclusion derived in the stratum
+    {"t": "c", "h": BUCKET, "c": CODE, "C<k>": 1, "l": "T"|"M"|"F"}   a conclusion derived in
+                                                      the stratum (C<k>: its code, as a property)
                                                       and its level (T and M can both be there)
     {"t": "L", "h": BUCKET, "k": 1, "c<i>": "T"|"M"|"F", ...}   the final levels of the earlier
                                                       strata's conclusions the ruleset reads
                                                       (code i of the stratum's list), in one fact
 Only the `x<i>`, `lo`/`hi` and `g<j>` values some rule of the ruleset tests are written.
+A pattern finds its fact by the *name property* (`F<j> == 1`, `C<k> == 1`), not by `n == NAME`:
+durable keeps a node's children in a table keyed by property name, and tests every child on a
+property the fact has, so forty `n == ...` children cost forty tests for every fact, and forty
+name properties cost one (a fact has exactly one of them; engine/limits.py counts them so).
 
 Rules. A conjunct (one alternative of a rule's condition in disjunctive normal form) becomes one
 durable rule matching where it *could* hold: each literal is a chain of "may" tests (`x<i> != o`,
@@ -102,6 +109,8 @@ class RulesetPlan:
     needs: list[str]                       # earlier strata's codes this ruleset reads
     usage: dict[str, tuple]                # limit key -> (amount, where)
     levels: dict[str, int] = field(default_factory=dict)   # needed code -> its c<i> in a levels fact
+    fact_ids: dict[str, int] = field(default_factory=dict)  # fact name -> j of its property F<j>
+    code_ids: dict[str, int] = field(default_factory=dict)  # conclusion code -> k of its C<k>
 
     @property
     def fact_names(self) -> set[str]:
@@ -124,7 +133,8 @@ def encode_atom(plan: RulesetPlan, atom: dict, index: int, sid: str) -> dict:
     name = atom["n"]
     kind = plan.kinds[name]
     known = atom["t"] == "f"
-    out = {"a": index, "sid": sid, "t": "f", "n": name, "k": 1 if known else 0}
+    out = {"a": index, "sid": sid, "t": "f", "n": name, f"F{plan.fact_ids[name]}": 1,
+           "k": 1 if known else 0}
     props = plan.props[name]
     members = props.members | props.group_members
     states = {}
@@ -414,7 +424,9 @@ def _build(stratum_index: int, index: int, rule_ids: list[str], units: dict, gro
         fact, _lit, alts = group_alts[g]
         kinds[fact] = vocab.facts[fact].kind
         props.setdefault(fact, FactProps()).groups[g] = [list(chain) for chain in alts]
-    buckets = {code: i // BUCKET_SIZE for i, code in enumerate(sorted(codes_read | here))}
+    code_ids = {code: i for i, code in enumerate(sorted(codes_read | here))}
+    buckets = {code: i // BUCKET_SIZE for code, i in code_ids.items()}
+    fact_ids = {name: j for j, name in enumerate(sorted(props))}
 
     # the chains as durable will see them, then spread patterns that would share one path
     tree = AlphaTree()
@@ -423,11 +435,12 @@ def _build(stratum_index: int, index: int, rule_ids: list[str], units: dict, gro
         chains = []
         for kind, key, chain in patterns:
             if kind == "c":
-                head = [AlphaTest("t", EQ, "c"), AlphaTest("h", EQ, buckets[key]), AlphaTest("c", EQ, key)]
+                head = [AlphaTest("t", EQ, "c"), AlphaTest("h", EQ, buckets[key]),
+                        AlphaTest(f"C{code_ids[key]}", EQ, 1)]
             elif kind == "L":
                 head = [AlphaTest("t", EQ, "L"), AlphaTest("h", EQ, key)]
             else:
-                head = [AlphaTest("t", EQ, "f"), AlphaTest("n", EQ, key)]
+                head = [AlphaTest("t", EQ, "f"), AlphaTest(f"F{fact_ids[key]}", EQ, 1)]
             chains.append(head + _canonical(chain))
         built.append((name, chains, action))
     users: dict[tuple, int] = defaultdict(int)
@@ -447,10 +460,12 @@ def _build(stratum_index: int, index: int, rule_ids: list[str], units: dict, gro
     definition[END] = {"pri": END_PRI, "all": [{"m": {"t": END}}]}
     tree.add([AlphaTest("t", EQ, END)], END)
 
-    usage = _check(tree, definition, actions, props, kinds, rule_ids, vocab, where, levels)
+    names = {**{f"F{j}": name for name, j in fact_ids.items()},
+             **{f"C{k}": code for code, k in code_ids.items()}}
+    usage = _check(tree, definition, actions, props, kinds, rule_ids, vocab, where, levels, names)
     return RulesetPlan(stratum_index, index, rule_ids, definition, actions, props, kinds,
                        {k: domains[k] for k in props if k in domains}, buckets, sorted(levels),
-                       usage, levels)
+                       usage, levels, fact_ids, code_ids)
 
 
 def _canonical(chain: list[AlphaTest]) -> list[AlphaTest]:
@@ -486,7 +501,8 @@ def _levels_chain(levels: list[tuple[int, str]]) -> list[AlphaTest]:
 
 
 def _check(tree: AlphaTree, definition: dict, actions: dict, props: dict, kinds: dict,
-           rule_ids: list[str], vocab: Vocabulary, where, levels: dict) -> dict[str, tuple]:
+           rule_ids: list[str], vocab: Vocabulary, where, levels: dict,
+           names: dict[str, str]) -> dict[str, tuple]:
     """Check every modelled limit of one ruleset; return how much of each is used, and where."""
     usage: dict[str, tuple] = {}
 
@@ -502,9 +518,9 @@ def _check(tree: AlphaTree, definition: dict, actions: dict, props: dict, kinds:
     beta = (0, "", None)
     for node, path in tree.nodes():
         if len(node.children) > children[0]:
-            children = (len(node.children), _describe(path), node)
+            children = (len(node.children), _describe(path, names), node)
         if node.beta > beta[0]:
-            beta = (node.beta, _describe(path), node)
+            beta = (node.beta, _describe(path, names), node)
     for key, (amount, what, node), limit in (("children", children, L.CHILDREN),
                                              ("beta_list", beta, L.BETA_LIST)):
         usage[key] = (amount, what)
@@ -515,7 +531,7 @@ def _check(tree: AlphaTree, definition: dict, actions: dict, props: dict, kinds:
                         f"engine allows {limit.allowed} ({limit.source}: {limit.engine})",
                         "derive the shared test once as a conclusion and test that instead")
     peak, path = tree.stack_peak()
-    usage["stack"] = (peak, _describe(path))
+    usage["stack"] = (peak, _describe(path, names))
     if peak > L.STACK.allowed:
         # blame the rule whose test is the first past the limit, at the widest node on the path
         node, widest = tree.root, (tree.passing_bound(tree.root), tree.root)
@@ -525,7 +541,7 @@ def _check(tree: AlphaTree, definition: dict, actions: dict, props: dict, kinds:
         kids = list(widest[1].children.values())
         culprit = kids[max(0, min(len(kids) - 1, len(kids) - (peak - L.STACK.allowed)))]
         users = [u for u in _users_below(culprit) if u in rule_ids] or rule_ids
-        raise where(users[0], f"{peak} engine tests on '{_describe(path)}' can hold at once for "
+        raise where(users[0], f"{peak} engine tests on '{_describe(path, names)}' can hold at once for "
                     f"one fact (rule '{users[0]}' adds number {L.STACK.allowed + 1}); the engine "
                     f"allows {L.STACK.allowed} (durable-rules fails past {L.STACK.engine}, "
                     f"{L.STACK.source})",
@@ -533,7 +549,8 @@ def _check(tree: AlphaTree, definition: dict, actions: dict, props: dict, kinds:
                     "as a conclusion and test that")
     worst_props = (0, "")
     for name, p in props.items():
-        count = 5 + len(p.members) + (2 if p.ranged else 0) + len(p.groups)
+        # a, sid, t, n, F<j>, k and the encoded values
+        count = 6 + len(p.members) + (2 if p.ranged else 0) + len(p.groups)
         if count > worst_props[0]:
             worst_props = (count, name)
     per_fact = defaultdict(int)
@@ -562,13 +579,15 @@ def _users_below(node) -> list:
     return out
 
 
-def _describe(path: tuple) -> str:
-    """Name the fact or conclusion a path of tests is about."""
+def _describe(path: tuple, names: dict[str, str]) -> str:
+    """Name the fact or conclusion a path of tests is about (`names`: name property -> the fact
+    name or conclusion code it stands for)."""
     props = {t.prop: t.value for t in path if t.op == EQ}
-    if props.get("t") == "f" and "n" in props:
-        return str(props["n"])
+    named = next((names[p] for p in props if p in names), None)
+    if props.get("t") == "f" and named:
+        return named
     if props.get("t") == "c":
-        return f"conclusion {props['c']}" if "c" in props else "conclusion names"
+        return f"conclusion {named}" if named else "conclusion names"
     if props.get("t") == "L":
         return "earlier conclusions' levels"
     if props.get("t") == "f":

@@ -50,8 +50,8 @@ def rule_name(message: str) -> str:
     return message[2:message.index('":{', 2)]
 
 
-def _concl_fact(code: str, level: str, sid: str, bucket: int) -> str:
-    return f'{{"c": "{code}", "l": "{level}", "sid": "{sid}", "t": "c", "h": {bucket}}}'
+def _concl_fact(code: str, level: str, sid: str, bucket: int, k: int) -> str:
+    return f'{{"c": "{code}", "l": "{level}", "sid": "{sid}", "t": "c", "h": {bucket}, "C{k}": 1}}'
 
 
 def explain_engine_error(exc: BaseException) -> str:
@@ -87,11 +87,12 @@ def _accepted_levels(plan: RulesetPlan) -> dict[str, frozenset]:
     (`l != F` for a positive literal, `l != T` for a negative one), read from the definition
     durable was given."""
     out: dict[str, set] = {}
+    by_prop = {f"C{k}": code for code, k in plan.code_ids.items()}
     for name, rule in plan.definition.items():
         for pattern in rule["all"]:
             for cond in pattern.values():
                 tests = cond.get("$and", [cond])
-                code = next((t["c"] for t in tests if "c" in t), None)
+                code = next((by_prop[p] for t in tests for p in t if p in by_prop), None)
                 if code is None or not any(t.get("t") == "c" for t in tests):
                     continue
                 for t in tests:
@@ -108,7 +109,7 @@ def _fact_chains(plan: RulesetPlan) -> dict[str, list[list[dict]]]:
             for cond in pattern.values():
                 tests = cond.get("$and", [cond])
                 if {"t": "f"} in tests:
-                    name = next(t["n"] for t in tests if "n" in t and len(t) == 1)
+                    name = next(name for name, j in plan.fact_ids.items() if {f"F{j}": 1} in tests)
                     out.setdefault(name, []).append(tests)
     return out
 
@@ -307,7 +308,8 @@ class DurableRuleset:
             if len(self._concl) > 20_000:
                 self._concl.clear()
             found = self._concl[(code, level, sid)] = _concl_fact(code, level, sid,
-                                                                 self.plan.buckets[code])
+                                                                 self.plan.buckets[code],
+                                                                 self.plan.code_ids[code])
         return found
 
     def _assert(self, fact: str) -> None:

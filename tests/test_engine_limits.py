@@ -86,6 +86,41 @@ def test_probe_tests_holding_at_once(n: int) -> None:
         assert got.startswith("assert failed") and "error code: 303" in got, got
 
 
+def test_probe_name_properties() -> None:
+    # Tests `F<j> == 1` on distinct name properties under one node: the compiler's facts carry
+    # one name property each, so only one of them holds and the stack stays shallow however many
+    # there are (the model counts a family as one property); a fact carrying them all (which the
+    # compiler never builds) would put every one on the stack.
+    n = 2 * L.STACK.engine
+    definition, tree = rules_from([[AlphaTest("t", EQ, "f"), AlphaTest(f"F{j}", EQ, 1),
+                                    AlphaTest("v", GT, 0)] for j in range(n)])
+    assert tree.stack_peak()[0] == 1
+    assert L.name_family("F12") == L.name_family("F3") != L.name_family("C3")
+    assert L.name_family("F") is None and L.name_family("Fx") is None and L.name_family("x3") is None
+    assert probe(definition, [{"t": "f", "F7": 1, "v": 5}, {"t": "f", "F70": 1, "v": 5}]) == "ok 2"
+    got = probe(definition, [{"t": "f", "v": 5, **{f"F{j}": 1 for j in range(n)}}])
+    assert got.startswith("assert failed") and "error code: 303" in got, got
+
+
+def test_compiled_patterns_find_their_fact_by_name_property() -> None:
+    # no pattern tests `n == NAME` or `c == CODE` (one test per child for every fact)
+    import datetime as dt
+
+    from engine.compile import compile_kb
+    from engine.kbload import load_kb
+    from engine.paths import RULES_DIR
+    ckb = compile_kb(load_kb(RULES_DIR), dt.date(2024, 6, 1))
+    for stratum in ckb.strata:
+        for plan in stratum.rulesets:
+            for body in plan.definition.values():
+                for pattern in body["all"]:
+                    for cond in pattern.values():
+                        tests = cond.get("$and", [cond])
+                        assert not any(set(t) & {"n", "c"} for t in tests), tests
+                        if {"t": "f"} in tests or {"t": "c"} in tests:
+                            assert sum(L.name_family(p) is not None for t in tests for p in t) == 1
+
+
 @pytest.mark.parametrize("n", [L.PATTERNS.engine, L.PATTERNS.engine + 1])
 def test_probe_patterns_per_rule(n: int) -> None:
     definition = {"r": {"all": [{f"a{j}": {"$and": [{"t": "f"}, {"n": j}]}} for j in range(n)],
