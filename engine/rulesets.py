@@ -549,8 +549,8 @@ def _check(tree: AlphaTree, definition: dict, actions: dict, props: dict, kinds:
                     "as a conclusion and test that")
     worst_props = (0, "")
     for name, p in props.items():
-        # a, sid, t, n, F<j>, k and the encoded values
-        count = 6 + len(p.members) + (2 if p.ranged else 0) + len(p.groups)
+        # a, sid, id, t, n, F<j>, k and the encoded values
+        count = 7 + len(p.members) + (2 if p.ranged else 0) + len(p.groups)
         if count > worst_props[0]:
             worst_props = (count, name)
     per_fact = defaultdict(int)

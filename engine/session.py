@@ -27,7 +27,7 @@ import weakref
 import durable_rules_engine as _dre
 
 from .errors import EngineError
-from .evaluator import Firing, concl_atom, sorted_firings
+from .evaluator import Firing, concl_atom
 from .literal import atom_matches
 from .rulesets import END, LEVELS_SIZE, RulesetPlan, encode_atom, encoded_tail
 
@@ -51,7 +51,10 @@ def rule_name(message: str) -> str:
 
 
 def _concl_fact(code: str, level: str, sid: str, bucket: int, k: int) -> str:
-    return f'{{"c": "{code}", "l": "{level}", "sid": "{sid}", "t": "c", "h": {bucket}, "C{k}": 1}}'
+    # every fact the engine sends has an explicit id (a conclusion's: its code and level), which
+    # spares durable computing one from a sort and hash of all its properties (calculateId)
+    return (f'{{"c": "{code}", "l": "{level}", "sid": "{sid}", "id": "c{k}{level}", "t": "c", '
+            f'"h": {bucket}, "C{k}": 1}}')
 
 
 def explain_engine_error(exc: BaseException) -> str:
@@ -64,15 +67,16 @@ def explain_engine_error(exc: BaseException) -> str:
 
 
 class _Run:
-    __slots__ = ("firings", "ended", "in_action", "facts", "keys", "sid")
+    __slots__ = ("firings", "ended", "in_action", "facts", "keys", "sid", "asserted")
 
     def __init__(self, facts, sid: str) -> None:
-        self.firings: list[Firing] = []
+        self.firings: dict[tuple, Firing] = {}     # sort key -> firing (equal firings once)
         self.ended = False
         self.in_action = False    # an action started and did not complete
         self.facts = facts
         self.keys = facts.keys() if facts is not None else []
         self.sid = sid
+        self.asserted: set[str] = set()            # derived facts asserted in this session
 
 
 def _free(handle: int) -> None:
@@ -152,7 +156,9 @@ class DurableRuleset:
         # the ruleset is freed when this object is collected, or by close()
         self._finalizer = weakref.finalize(self, _free, self.handle)
         self._tails: dict[str, str] = {}       # atom key -> its encoded fact after index and sid
-        self._sure: dict[tuple, bool] = {}     # (action, atom keys) -> every literal surely holds
+        # (action, atom keys) -> (possible firing, certain firing or None, derived levels to
+        # assert): what a firing means depends only on the rule and the atoms it matched
+        self._outcomes: dict[tuple, tuple] = {}
         self._parsed: dict[str, tuple] = {}    # firing message -> (action, what it matched)
         self._concl: dict[tuple, str] = {}     # (code, level, sid) -> the conclusion's fact
         # levels of derived conclusions some pattern of the ruleset accepts: a T fact no pattern
@@ -176,27 +182,28 @@ class DurableRuleset:
     def payload(self, facts, levels: dict[str, str], sid: str) -> str:
         """The JSON list of durable facts for one session: the atoms the ruleset reads, the
         levels of earlier strata's conclusions it reads, and the sentinel."""
-        plan, tails = self.plan, self._tails
-        props, keys = plan.props, facts.keys()
+        tails = self._tails
+        get, durable = tails.get, facts.durable
         out = []
-        for i, atom in enumerate(facts.durable):
-            if atom["n"] in props:
-                tail = tails.get(keys[i])
-                if tail is None:
-                    if len(tails) > 20_000:
-                        tails.clear()
-                    tail = tails[keys[i]] = self._tail(atom)
-                if tail:
-                    out.append(f'{{"a": {i}, "sid": "{sid}", {tail}')
+        for i, key in enumerate(facts.keys()):
+            tail = get(key)
+            if tail is None:
+                if len(tails) > 20_000:
+                    tails.clear()
+                tail = tails[key] = self._tail(durable[i])
+            if tail:
+                out.append(f'{{"a": {i}, "sid": "{sid}", "id": "a{i}", {tail}')
         for bucket, codes in self._level_facts:
-            out.append(f'{{"h": {bucket}, "sid": "{sid}", "t": "L", "k": 1, '
+            out.append(f'{{"h": {bucket}, "sid": "{sid}", "id": "L{bucket}", "t": "L", "k": 1, '
                        + ", ".join(f'"c{i}": "{levels[code]}"' for code, i in codes) + "}")
-        out.append(f'{{"sid": "{sid}", "t": "{END}"}}')
+        out.append(f'{{"sid": "{sid}", "id": "end", "t": "{END}"}}')
         return "[" + ", ".join(out) + "]"
 
     def _tail(self, atom: dict) -> str:
         """The atom's encoded fact after its index and session id, or "" when no pattern of the
-        ruleset can match it."""
+        ruleset can match it (or the ruleset reads no such fact)."""
+        if atom["n"] not in self.plan.props:
+            return ""
         fact = encode_atom(self.plan, atom, 0, "")
         if not any(_may_pass(chain, fact) for chain in self._chains.get(atom["n"], ())):
             return ""
@@ -213,15 +220,16 @@ class DurableRuleset:
         fixpoint, delete it and return the firings. The caller holds the lock."""
         run = _Run(facts, sid)
         offset = None
+        handle, fire, complete = self.handle, self._fire, _dre.complete_and_start_action
         try:
             try:
-                _code, offset = _dre.assert_facts(self.handle, payload)
-                started = _dre.start_action_for_state(self.handle, offset)
+                _code, offset = _dre.assert_facts(handle, payload)
+                started = _dre.start_action_for_state(handle, offset)
                 message = started[1] if started else None
                 while message:
                     run.in_action = True
-                    self._fire(message, run)
-                    message = _dre.complete_and_start_action(self.handle, offset)
+                    fire(message, run)
+                    message = complete(handle, offset)
                     run.in_action = bool(message)
             except EngineError:
                 raise
@@ -237,7 +245,8 @@ class DurableRuleset:
         if not run.ended:
             raise EngineError(f"ruleset {self.plan.stratum}.{self.plan.index} did not reach "
                               "its fixpoint sentinel")
-        return sorted_firings(run.firings)
+        found = run.firings
+        return [found[key] for key in sorted(found)]
 
     def _fire(self, message: str, run: _Run) -> None:
         """One firing. `message` is durable's JSON of the rule name and the facts it matched;
@@ -251,25 +260,43 @@ class DurableRuleset:
         if action is None:
             run.ended = True
             return
-        durable, keys = run.facts.durable, run.keys
+        keys = run.keys
         mkeys = tuple([keys[r] if type(r) is int else r[0] for r in refs])
-        matoms = tuple([durable[r] if type(r) is int else r[1] for r in refs])
+        outcome = self._outcomes.get((id(action), mkeys))
+        if outcome is None:
+            outcome = self._outcome(action, refs, mkeys, run.facts.durable)
+        possible, certain, derived = outcome
         firings = run.firings
-        firings.append(Firing(action.rule, "U", action.conjunct, mkeys, matoms))
-        sure = self._sure
-        certain = sure.get((id(action), mkeys))
-        if certain is None:
-            if len(sure) > 50_000:
-                sure.clear()
-            certain = sure[(id(action), mkeys)] = all(
-                atom_matches(lit, atom)[0] for lit, atom in zip(action.lits, matoms))
-        if certain:
-            firings.append(Firing(action.rule, "L", action.conjunct, mkeys, matoms))
+        firings[possible._key] = possible
+        if certain is not None:
+            firings[certain._key] = certain
+        if derived:
+            asserted, sid = run.asserted, run.sid
+            for level in derived:
+                fact = self._concl_fact(action.code, level, sid)
+                if fact not in asserted:      # asserting it again would change nothing
+                    asserted.add(fact)
+                    self._assert(fact)
+
+    def _outcome(self, action, refs: tuple, mkeys: tuple, durable: list) -> tuple:
+        """What a firing of `action` on the atoms with keys `mkeys` yields: its possible firing,
+        its certain firing when every literal surely holds on those atoms (engine/literal.py),
+        and the levels of its conclusion to assert (M; T too when certain and no judgment is
+        involved, if some pattern of the ruleset accepts T). Equal atoms give equal firings, so
+        the result is kept for every later incident that matches the same atoms."""
+        matoms = tuple([durable[r] if type(r) is int else r[1] for r in refs])
+        possible = Firing(action.rule, "U", action.conjunct, mkeys, matoms)
+        sure = all(atom_matches(lit, atom)[0] for lit, atom in zip(action.lits, matoms))
+        certain = Firing(action.rule, "L", action.conjunct, mkeys, matoms) if sure else None
+        derived: tuple = ()
         if action.assert_code:
-            code, sid = action.code, run.sid
-            self._assert(self._concl_fact(code, "M", sid))
-            if certain and not action.judgment and "T" in self._accepts.get(code, ()):
-                self._assert(self._concl_fact(code, "T", sid))
+            derived = ("M", "T") if sure and not action.judgment and \
+                "T" in self._accepts.get(action.code, ()) else ("M",)
+        outcomes = self._outcomes
+        if len(outcomes) > 50_000:
+            outcomes.clear()
+        found = outcomes[(id(action), mkeys)] = (possible, certain, derived)
+        return found
 
     def _parse(self, message: str) -> tuple:
         """(action, matched) of a firing message: per literal the atom index or the (key, atom)
