@@ -3,8 +3,9 @@
 Facts. Each atom of the incident (engine/facts.py) becomes one durable fact that carries its own
 test outcomes as plain values, so that every rule test is a single-value test durable can share:
 
-    {"t": "f", "n": NAME, "F<j>": 1, "a": ATOM, "k": 1|0,   F<j>: the fact's name, as a property
-                                                      (j: its index in the ruleset's facts)
+    {"id": "a<ATOM>", "F<j>": 1, "k": 1|0,            ATOM: the atom's index in the incident;
+                                                      F<j>: the fact's name, as a property
+                                                      (j: its index in the ruleset's facts);
                                                       k: known or not
      "x<i>": "c" | "m" | "o",                         list/enum/yes-no facts: value i of the fact's
                                                       vocabulary is certainly there (c), may be (m)
@@ -23,6 +24,8 @@ A pattern finds its fact by the *name property* (`F<j> == 1`, `C<k> == 1`), not 
 durable keeps a node's children in a table keyed by property name, and tests every child on a
 property the fact has, so forty `n == ...` children cost forty tests for every fact, and forty
 name properties cost one (a fact has exactly one of them; engine/limits.py counts them so).
+An atom's fact carries nothing else it need not: every node a fact reaches probes its table once
+per property of the fact, so the type and name (`t`, `n`) and a separate index are left out.
 
 Rules. A conjunct (one alternative of a rule's condition in disjunctive normal form) becomes one
 durable rule matching where it *could* hold: each literal is a chain of "may" tests (`x<i> != o`,
@@ -54,7 +57,7 @@ from dataclasses import dataclass, field
 from . import limits as L
 from .conditions import Lit
 from .facts import SENTINEL
-from .limits import EQ, GT, GTE, LT, LTE, NEQ, AlphaTree, AlphaTest
+from .limits import EQ, GT, GTE, LT, LTE, NEQ, AlphaTree, AlphaTest, name_family
 from .vocabulary import Vocabulary
 
 END = "__end__"
@@ -133,8 +136,7 @@ def encode_atom(plan: RulesetPlan, atom: dict, index: int, sid: str) -> dict:
     name = atom["n"]
     kind = plan.kinds[name]
     known = atom["t"] == "f"
-    out = {"a": index, "sid": sid, "t": "f", "n": name, f"F{plan.fact_ids[name]}": 1,
-           "k": 1 if known else 0}
+    out = {"id": f"a{index}", "sid": sid, f"F{plan.fact_ids[name]}": 1, "k": 1 if known else 0}
     props = plan.props[name]
     members = props.members | props.group_members
     states = {}
@@ -182,7 +184,7 @@ def encoded_tail(plan: RulesetPlan, atom: dict) -> str:
     """The JSON text of an atom's durable fact after its index and session id (see
     `encode_atom`): the same for every incident that states the same atom."""
     fact = encode_atom(plan, atom, 0, "")
-    del fact["a"], fact["sid"]
+    del fact["id"], fact["sid"]
     return json.dumps(fact, ensure_ascii=False)[1:]
 
 
@@ -440,7 +442,7 @@ def _build(stratum_index: int, index: int, rule_ids: list[str], units: dict, gro
             elif kind == "L":
                 head = [AlphaTest("t", EQ, "L"), AlphaTest("h", EQ, key)]
             else:
-                head = [AlphaTest("t", EQ, "f"), AlphaTest(f"F{fact_ids[key]}", EQ, 1)]
+                head = [AlphaTest(f"F{fact_ids[key]}", EQ, 1)]
             chains.append(head + _canonical(chain))
         built.append((name, chains, action))
     users: dict[tuple, int] = defaultdict(int)
@@ -448,8 +450,8 @@ def _build(stratum_index: int, index: int, rule_ids: list[str], units: dict, gro
         for chain in chains:
             n = users[tuple(t.key() for t in chain)]
             users[tuple(t.key() for t in chain)] += 1
-            if n >= L.BETA_LIST.allowed:          # spread: an always-true test per 192 users
-                chain.append(AlphaTest("t", NEQ, f"~{n // L.BETA_LIST.allowed}"))
+            if n >= L.BETA_LIST.allowed:      # spread: an always-true test (every fact has an id)
+                chain.append(AlphaTest("id", NEQ, f"~{n // L.BETA_LIST.allowed}"))
             tree.add(chain, action.rule)
     definition = {}
     actions = {}
@@ -549,8 +551,8 @@ def _check(tree: AlphaTree, definition: dict, actions: dict, props: dict, kinds:
                     "as a conclusion and test that")
     worst_props = (0, "")
     for name, p in props.items():
-        # a, sid, id, t, n, F<j>, k and the encoded values
-        count = 7 + len(p.members) + (2 if p.ranged else 0) + len(p.groups)
+        # sid, id, F<j>, k and the encoded values
+        count = 4 + len(p.members) + (2 if p.ranged else 0) + len(p.groups)
         if count > worst_props[0]:
             worst_props = (count, name)
     per_fact = defaultdict(int)
@@ -584,12 +586,10 @@ def _describe(path: tuple, names: dict[str, str]) -> str:
     name or conclusion code it stands for)."""
     props = {t.prop: t.value for t in path if t.op == EQ}
     named = next((names[p] for p in props if p in names), None)
-    if props.get("t") == "f" and named:
+    if named and any(name_family(p) == name_family("F0") for p in props):
         return named
     if props.get("t") == "c":
         return f"conclusion {named}" if named else "conclusion names"
     if props.get("t") == "L":
         return "earlier conclusions' levels"
-    if props.get("t") == "f":
-        return "fact names"
-    return "fact types"
+    return "fact names and types"

@@ -42,7 +42,7 @@ _ERROR_CODES = {
 }
 # the facts of a firing, as the engine wrote them: an atom's fact starts with its index, a
 # conclusion's with its code and level
-_ALIAS = re.compile(r'"a(\d+)":\{"(?:a": (\d+)|c": "([^"]*)", "l": "([TMF])")')
+_ALIAS = re.compile(r'"a(\d+)":\{"(?:id": "a(\d+)"|c": "([^"]*)", "l": "([TMF])")')
 
 
 def rule_name(message: str) -> str:
@@ -112,8 +112,9 @@ def _fact_chains(plan: RulesetPlan) -> dict[str, list[list[dict]]]:
         for pattern in rule["all"]:
             for cond in pattern.values():
                 tests = cond.get("$and", [cond])
-                if {"t": "f"} in tests:
-                    name = next(name for name, j in plan.fact_ids.items() if {f"F{j}": 1} in tests)
+                name = next((name for name, j in plan.fact_ids.items() if {f"F{j}": 1} in tests),
+                            None)
+                if name is not None:
                     out.setdefault(name, []).append(tests)
     return out
 
@@ -192,7 +193,7 @@ class DurableRuleset:
                     tails.clear()
                 tail = tails[key] = self._tail(durable[i])
             if tail:
-                out.append(f'{{"a": {i}, "sid": "{sid}", "id": "a{i}", {tail}')
+                out.append(f'{{"id": "a{i}", "sid": "{sid}", {tail}')
         for bucket, codes in self._level_facts:
             out.append(f'{{"h": {bucket}, "sid": "{sid}", "id": "L{bucket}", "t": "L", "k": 1, '
                        + ", ".join(f'"c{i}": "{levels[code]}"' for code, i in codes) + "}")

@@ -199,7 +199,7 @@ def test_facts_no_rule_consumes_do_not_break_a_batch(tmp_path: Path) -> None:
     facts = incident_facts(incident({"business": {"sector": "private", "role": "own"}}))
     baseline = session.evaluate(facts, {})
     assert {(f.rule, f.variant) for f in baseline} == {("test.both", "L"), ("test.both", "U")}
-    noise = [{"t": "f", "n": "data.medium", "a": 999, "k": 1},   # a fact no rule of it reads
+    noise = [{"id": "a999", "F99": 1, "k": 1},                  # a fact no rule of it reads
              {"t": "c", "h": 0, "c": "unheard.of", "l": "T"},    # a conclusion no rule reads
              {"t": "unheard-of"}]                                # a type no pattern has
     # the firings come back from this call, not later from a background thread
@@ -212,7 +212,9 @@ def test_facts_no_pattern_can_match_are_left_out_and_would_not_have_fired(tmp_pa
     session = DurableRuleset(stratum.rulesets[0], "guard")
     facts = incident_facts(incident({"business": {"sector": "public_body", "role": "own"}}))
     sent = json.loads(session.payload(facts, {}, "s"))
-    assert {f.get("n") for f in sent} == {"business.role", None}     # the sector cannot match
+    names = {f"F{j}": name for name, j in session.plan.fact_ids.items()}
+    assert {names.get(next((p for p in f if p in names), None)) for f in sent} \
+        == {"business.role", None}                                      # the sector cannot match
     assert session.evaluate(facts, {}) == []
     # the atom that was left out, sent anyway: durable drops it, nothing else changes
     (index,) = [i for i, a in enumerate(facts.durable) if a["n"] == "business.sector"]
