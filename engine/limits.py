@@ -79,14 +79,16 @@ EQ, NEQ, LT, LTE, GT, GTE = "", "$neq", "$lt", "$lte", "$gt", "$gte"
 # child on a property the fact has: children `n == NAME` on one property cost one test each for
 # every fact, children on distinct name properties one test in all. For the stack model, equality
 # tests on the name properties of one family can no more hold together than equality tests on
-# one property (pinned by test_probe_name_properties).
-NAME_FAMILIES = ("F", "C")
+# one property (pinned by test_probe_name_properties). An atom's fact has no type `t`: its name
+# property takes the type's place under the root, so `F<j>` counts with `t` there.
+NAME_FAMILIES = {"F": "t", "C": "#C"}
 
 
 def name_family(prop: str) -> str | None:
-    """The family of a name property (`F12` -> "F"), or None for any other property."""
+    """The property a name property counts as (`F12` -> "t", `C3` -> "#C"), or None for any
+    other property."""
     if len(prop) > 1 and prop[0] in NAME_FAMILIES and prop[1:].isdigit():
-        return "#" + prop[0]
+        return NAME_FAMILIES[prop[0]]
     return None
 
 
