@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from operator import itemgetter
 import re
 import threading
 import weakref
@@ -183,17 +184,17 @@ class DurableRuleset:
     def payload(self, facts, levels: dict[str, str], sid: str) -> str:
         """The JSON list of durable facts for one session: the atoms the ruleset reads, the
         levels of earlier strata's conclusions it reads, and the sentinel."""
-        tails = self._tails
-        get, durable = tails.get, facts.durable
-        out = []
-        for i, key in enumerate(facts.keys()):
-            tail = get(key)
-            if tail is None:
-                if len(tails) > 20_000:
-                    tails.clear()
-                tail = tails[key] = self._tail(durable[i])
-            if tail:
-                out.append(f'{{"id": "a{i}", "sid": "{sid}", {tail}')
+        tails, keys = self._tails, facts.keys()
+        found = list(map(tails.get, keys))
+        if None in found:                     # atoms not seen before: encode them once
+            if len(tails) > 20_000:
+                tails.clear()
+            durable = facts.durable
+            for i, key in enumerate(keys):
+                if key not in tails:
+                    tails[key] = self._tail(durable[i])
+            found = list(map(tails.get, keys))
+        out = [f'{{"id": "a{i}", "sid": "{sid}", {tail}' for i, tail in enumerate(found) if tail]
         for bucket, codes in self._level_facts:
             out.append(f'{{"h": {bucket}, "sid": "{sid}", "id": "L{bucket}", "t": "L", "k": 1, '
                        + ", ".join(f'"c{i}": "{levels[code]}"' for code, i in codes) + "}")
@@ -257,12 +258,15 @@ class DurableRuleset:
         parsed = self._parsed.get(message)
         if parsed is None:
             parsed = self._parse(message)
-        action, refs = parsed
+        action, refs, getter = parsed
         if action is None:
             run.ended = True
             return
         keys = run.keys
-        mkeys = tuple([keys[r] if type(r) is int else r[0] for r in refs])
+        if getter is not None:                # every literal matched an atom (most firings)
+            mkeys = getter(keys)
+        else:
+            mkeys = tuple([keys[r] if type(r) is int else r[0] for r in refs])
         outcome = self._outcomes.get((id(action), mkeys))
         if outcome is None:
             outcome = self._outcome(action, refs, mkeys, run.facts.durable)
@@ -300,14 +304,16 @@ class DurableRuleset:
         return found
 
     def _parse(self, message: str) -> tuple:
-        """(action, matched) of a firing message: per literal the atom index or the (key, atom)
-        of the conclusion level it matched; (None, None) for the sentinel."""
+        """(action, matched, getter) of a firing message: per literal the atom index or the
+        (key, atom) of the conclusion level it matched, and when every literal matched an atom,
+        a function giving their keys from an incident's keys; (None, None, None) for the
+        sentinel."""
         parsed = self._parsed
         if len(parsed) > 10_000:
             parsed.clear()
         name = rule_name(message)
         if name == END:
-            parsed[message] = found = (None, None)
+            parsed[message] = found = (None, None, None)
             return found
         action = self.plan.actions[name]
         refs: dict[int, object] = {}
@@ -326,7 +332,11 @@ class DurableRuleset:
             fact = message[start:message.index("}", start)]
             at = fact.index(f'"c{i}": "') + len(f'"c{i}": "')
             matched.append(concl_atom(lit.name, fact[at]))
-        found = (action, tuple(matched))
+        getter = None
+        if matched and all(type(r) is int for r in matched):
+            one = itemgetter(*matched)
+            getter = one if len(matched) > 1 else (lambda keys: (one(keys),))
+        found = (action, tuple(matched), getter)
         parsed[message] = found
         return found
 
