@@ -140,11 +140,12 @@ class Engine:
         facts = incident_facts(doc)
         day, source = self.choose_as_of(facts, as_of)
         ckb, runner = self.compiled(day)
-        resolver = Resolver(ckb, facts)
+        static = self.static(ckb, day)
+        resolver = Resolver(ckb, facts, static.firing_memo)
         for stratum in ckb.strata:
             levels = {code: resolver.code(code).level for code in stratum.needs}
             resolver.add(runner.evaluate(stratum, facts, levels))
-        return _Builder(self.kb, ckb, facts, resolver, self.static(ckb, day)).build(doc, day, source)
+        return _Builder(self.kb, ckb, facts, resolver, static).build(doc, day, source)
 
 
 def _settle() -> None:
@@ -214,7 +215,21 @@ class _Static:
         self.memo: dict[int, tuple] = {id(p): (p, None)
                                        for p in (self.rules, self.value_labels, self.sections)}
         self.quiet_conclusions: dict[str, dict] = {}
+        self.firing_memo: dict = {}      # engine/resolve.py: what each firing's atoms say
         self._watched: dict[str, frozenset] = {}
+        self._heads: dict[str, dict] = {}
+
+    def conclusion_head(self, code: str, kb: KB) -> dict:
+        """What a conclusion's entry says whatever the incident: code, label (as dated on the
+        day), section, order, headline, what to show, the label of the negative answer."""
+        found = self._heads.get(code)
+        if found is None:
+            cdef = kb.conclusions[code]
+            found = self._heads[code] = {
+                "code": code, "label": self.conclusions[code][0], "section": cdef.section,
+                "order": cdef.order, "headline": cdef.headline, "show": cdef.show,
+                "negative_label": cdef.negative_label}
+        return found
 
     def watched(self, code: str, producers: list[str], ckb: CompiledKB) -> frozenset:
         """The rules whose firing would change `code`: its producers and their exceptions."""
@@ -223,6 +238,14 @@ class _Static:
             found = self._watched[code] = frozenset(
                 producers + [d for rid in producers for d in ckb.defeaters.get(rid, [])])
         return found
+
+
+_RANK = {"T": 0, "M": 1, "X": 2, "F": 3}       # a conclusion lists its rules in this order
+_WITH_OUTPUTS = frozenset((ESTABLISHED, UNDETERMINED, NEEDS_REVIEW))   # statuses that carry values
+
+
+def _open_order(o) -> tuple:
+    return (o.kind, o.ref)
 
 
 class _Builder:
@@ -327,7 +350,10 @@ class _Builder:
         # a conclusion none of whose rules (or their exceptions) fired is not established and
         # reads the same in every assessment of this KB and day: built once (a copy is returned:
         # the caller adds to it)
-        if self.r.firings.keys().isdisjoint(self.static.watched(code, producers, self.ckb)):
+        watched = self.static._watched.get(code)
+        if watched is None:
+            watched = self.static.watched(code, producers, self.ckb)
+        if self.r.firings.keys().isdisjoint(watched):
             found = self.static.quiet_conclusions.get(code)
             if found is None:
                 cs = self.r.code(code)
@@ -336,39 +362,39 @@ class _Builder:
         return self._conclusion(code, self.r.code(code), producers)
 
     def _conclusion(self, code: str, cs, producers: list[str]) -> dict:
-        cdef = self.kb.conclusions[code]
+        rule = self.r.rule
+        versions = self.static.versions
         rules, exceptions, qs, rvs = [], {}, {}, {}
-        for rid in sorted(producers, key=lambda r: (self._rank(self.r.rule(r).final), r)):
-            st = self.r.rule(rid)
+        # producers are in id order: a stable sort by status keeps that order within a status
+        for rid in sorted(producers, key=lambda r: _RANK[rule(r).final]):
+            st = rule(rid)
             rules.append(self.rule_entry(rid, st))
             for d, fin in st.weighed:
-                exceptions[d] = {"rule": d, "version": self.static.versions[d],
-                                 "status": _final_word(fin)}
-        for o in sorted(cs.opens, key=lambda o: (o.kind, o.ref)):
-            if o.kind == "judgment":
-                rvs[o.ref] = {"rule": o.ref, "version": self.static.versions[o.ref]}
-            else:
+                exceptions[d] = {"rule": d, "version": versions[d], "status": _final_word(fin)}
+        if cs.opens:
+            for o in sorted(cs.opens, key=_open_order):
+                if o.kind == "judgment":
+                    rvs[o.ref] = {"rule": o.ref, "version": versions[o.ref]}
+                    continue
                 for ref in self._asked(o.ref):
                     fdef = self.vocab.get(ref)
                     entry = {"fact": ref, "label": fdef.label, "question": fdef.question}
                     if o.kind == "possible" and ref == o.ref:
                         entry["confirm"] = self.facts.possible.get(ref, [])
                     qs[ref] = entry
-        entry: dict[str, Any] = {
-            "code": code, "label": self.static.conclusions[code][0], "section": cdef.section,
-            "order": cdef.order,
-            "headline": cdef.headline, "show": cdef.show,
-            "negative_label": cdef.negative_label,
-            "status": cs.status, "since": cs.since, "unless": cs.unless,
-            "rules": rules,
-            "exceptions": [exceptions[k] for k in sorted(exceptions)],
-            "questions": [qs[k] for k in sorted(qs)],
-            "reviews": [rvs[k] for k in sorted(rvs)],
-        }
-        entry.update(self.outputs(code, cs))
-        action = entry.get("values", {}).get("action")
-        if action is not None and self.kb.actions_done_fact:
-            entry["done"] = action in (self.facts.known.get(self.kb.actions_done_fact) or [])
+        entry: dict[str, Any] = dict(self.static.conclusion_head(code, self.kb))
+        entry["status"] = cs.status
+        entry["since"] = cs.since
+        entry["unless"] = cs.unless
+        entry["rules"] = rules
+        entry["exceptions"] = [exceptions[k] for k in sorted(exceptions)] if exceptions else []
+        entry["questions"] = [qs[k] for k in sorted(qs)] if qs else []
+        entry["reviews"] = [rvs[k] for k in sorted(rvs)] if rvs else []
+        if cs.status in _WITH_OUTPUTS:
+            entry.update(self.outputs(code, cs))
+            action = entry.get("values", {}).get("action")
+            if action is not None and self.kb.actions_done_fact:
+                entry["done"] = action in (self.facts.known.get(self.kb.actions_done_fact) or [])
         return entry
 
     def _asked(self, name: str) -> list[str]:
@@ -390,10 +416,6 @@ class _Builder:
             if not targets or any(self.r.rule(t).raw != "F" for t in targets if t in self.ckb.rules):
                 return False
         return True
-
-    @staticmethod
-    def _rank(final: str) -> int:
-        return {"T": 0, "M": 1, "X": 2, "F": 3}[final]
 
     def rule_entry(self, rid: str, st) -> dict:
         """What this assessment says of one rule: its status, the facts it matched, the

@@ -29,17 +29,24 @@ class Open:
     ref: str         # fact name, or rule id for a judgment
 
 
-@dataclass
 class RuleState:
-    rule: str
-    raw: str = "F"
-    final: str = "F"
-    opens: frozenset = frozenset()
-    derivations: list = field(default_factory=list)   # certain (or, for M, possible) derivations
-    since: str | None = None
-    defeated_by: list = field(default_factory=list)
-    weighed: list = field(default_factory=list)       # [(defeater id, its final)]
-    unless: list = field(default_factory=list)        # exceptions still open while the main text holds
+    """What the resolver found for one rule. A plain class with slots: ~150 per assessment."""
+    __slots__ = ("rule", "raw", "final", "opens", "derivations", "since", "defeated_by", "weighed",
+                 "unless")
+
+    def __init__(self, rule: str) -> None:
+        self.rule = rule
+        self.raw = "F"
+        self.final = "F"
+        self.opens: frozenset = _NONE
+        self.derivations: list = []     # certain (or, for M, possible) derivations
+        self.since: str | None = None
+        self.defeated_by: list = []
+        self.weighed: list = []         # [(defeater id, its final)]
+        self.unless: list = []          # exceptions still open while the main text holds
+
+
+_NONE: frozenset = frozenset()
 
 
 @dataclass
@@ -54,13 +61,16 @@ class CodeState:
 
 
 class Resolver:
-    def __init__(self, ckb: CompiledKB, facts: FactSet) -> None:
+    def __init__(self, ckb: CompiledKB, facts: FactSet, memo: dict | None = None) -> None:
+        """`memo`: a dict shared by the resolvers of one compiled KB (what a firing's atoms say
+        does not depend on the incident it came from); None for a private one."""
         self.ckb = ckb
         self.facts = facts
         self.firings: dict[str, list[Firing]] = {}
         self._rules: dict[str, RuleState] = {}
         self._codes: dict[str, CodeState] = {}
         self.producers: dict[str, list[str]] = producers_of(ckb)
+        self._memo = {} if memo is None else memo
 
     def add(self, firings: list[Firing]) -> None:
         for f in firings:
@@ -68,76 +78,94 @@ class Resolver:
 
     # ---- rules -----------------------------------------------------------------------------
     def rule(self, rid: str) -> RuleState:
-        if rid in self._rules:
-            return self._rules[rid]
-        cr = self.ckb.rules[rid]
-        judgment = cr.version.judgment is not None
-        fs = self.firings.get(rid, [])
-        certain = [f for f in fs if f.variant == "L"]
-        possible = [f for f in fs if f.variant == "U"]
+        st = self._rules.get(rid)
+        if st is not None:
+            return st
         st = RuleState(rid)
-        if certain and not judgment:
-            st.raw = "T"
-            st.derivations = [self._derivation(f) for f in certain]
-            st.since = _earliest(d["since"] for d in st.derivations)
-        elif certain or possible:
-            st.raw = "M"
-            opens: set[Open] = set()
-            if certain:                                    # a judgment whose facts are all there
-                opens.add(Open("judgment", rid))
+        fs = self.firings.get(rid)
+        if fs:                                  # most rules do not fire: nothing to weigh but exceptions
+            judgment = self.ckb.rules[rid].version.judgment is not None
+            certain = [f for f in fs if f.variant == "L"]
+            if certain and not judgment:
+                st.raw = "T"
                 st.derivations = [self._derivation(f) for f in certain]
+                st.since = _earliest(d["since"] for d in st.derivations)
             else:
-                inherited: set[str] = set()
-                pure = True
-                for f in possible:
-                    opens |= self._opens_of(f)
-                    via = self._unless_of(f)
-                    if via is None:
-                        pure = False
-                    else:
-                        inherited |= via
-                if judgment:
+                st.raw = "M"
+                opens: set[Open] = set()
+                if certain:                                # a judgment whose facts are all there
                     opens.add(Open("judgment", rid))
-                elif pure and inherited:
-                    st.unless = sorted(inherited)   # holds unless an exception below applies
-                st.derivations = [self._derivation(f) for f in possible]
-            st.opens = frozenset(opens)
-        st.final = st.raw
-        for d in self.ckb.defeaters.get(rid, []):
-            ds = self.rule(d)
-            st.weighed.append((d, ds.final))
-        if st.raw != "F":
-            winners = [d for d, fin in st.weighed if fin == "T"]
-            maybes = [d for d, fin in st.weighed if fin == "M"]
-            if winners:
-                st.final = "X"
-                st.defeated_by = winners
-            elif maybes:
-                st.final = "M"
-                if st.raw == "T" or st.unless:
-                    st.unless = sorted(set(st.unless) | set(maybes))   # only exceptions are open
-                extra = set(st.opens)
-                for d in maybes:
-                    extra |= self.rule(d).opens
-                st.opens = frozenset(extra)
+                    st.derivations = [self._derivation(f) for f in certain]
+                else:
+                    possible = [f for f in fs if f.variant == "U"]
+                    inherited: set[str] = set()
+                    pure = True
+                    for f in possible:
+                        opens |= self._opens_of(f)
+                        via = self._unless_of(f)
+                        if via is None:
+                            pure = False
+                        else:
+                            inherited |= via
+                    if judgment:
+                        opens.add(Open("judgment", rid))
+                    elif pure and inherited:
+                        st.unless = sorted(inherited)   # holds unless an exception below applies
+                    st.derivations = [self._derivation(f) for f in possible]
+                st.opens = frozenset(opens)
+            st.final = st.raw
+        defeaters = self.ckb.defeaters.get(rid)
+        if defeaters:
+            st.weighed = [(d, self.rule(d).final) for d in defeaters]
+            if st.raw != "F":
+                winners = [d for d, fin in st.weighed if fin == "T"]
+                maybes = [d for d, fin in st.weighed if fin == "M"]
+                if winners:
+                    st.final = "X"
+                    st.defeated_by = winners
+                elif maybes:
+                    st.final = "M"
+                    if st.raw == "T" or st.unless:
+                        st.unless = sorted(set(st.unless) | set(maybes))   # only exceptions are open
+                    extra = set(st.opens)
+                    for d in maybes:
+                        extra |= self.rule(d).opens
+                    st.opens = frozenset(extra)
         self._rules[rid] = st
         return st
 
     def _derivation(self, f: Firing) -> dict:
-        facts, concls, dates = [], [], []
-        for fact in f.atoms:
-            if fact["t"] == "c":
-                concls.append((fact["c"], fact["l"]))
-                if fact["l"] == "T":
-                    dates.append(self.code(fact["c"]).since)
-            elif fact["t"] == "f":
-                facts.append(fact["n"])
-                dates.append(fact.get("on"))
-            else:
-                facts.append(fact["n"])
-        return {"facts": sorted(set(facts)), "conclusions": sorted(set(concls)),
-                "since": max((d for d in dates if d), default=None),
-                "dated": sorted({a.get("on") for a in f.atoms} - {None})}
+        """What a firing rests on: the facts, the conclusions (with their levels), the dates of
+        dated facts, and since when it holds (the latest of those dates and of the dates since
+        which the conclusions it needs hold). All but `since` follow from the atoms alone."""
+        key = f.sort_key()
+        found = self._memo.get(key)
+        if found is None:
+            facts, concls, dates, needs = set(), set(), [], []
+            for fact in f.atoms:
+                t = fact["t"]
+                if t == "c":
+                    concls.add((fact["c"], fact["l"]))
+                    if fact["l"] == "T":
+                        needs.append(fact["c"])
+                else:
+                    facts.add(fact["n"])
+                    if t == "f" and fact.get("on"):
+                        dates.append(fact["on"])
+            found = ({"facts": sorted(facts), "conclusions": sorted(concls),
+                      "dated": sorted({a.get("on") for a in f.atoms} - {None})},
+                     max(dates, default=None), tuple(needs))
+            if len(self._memo) > _MEMO_LIMIT:     # incidents with ever new dates: stay bounded
+                self._memo.clear()
+            self._memo[key] = found
+        base, own, needs = found
+        since = own
+        for code in needs:
+            d = self.code(code).since
+            if d and (since is None or d > since):
+                since = d
+        return {"facts": base["facts"], "conclusions": base["conclusions"], "since": since,
+                "dated": base["dated"]}
 
     def _opens_of(self, f: Firing) -> set[Open]:
         opens: set[Open] = set()
@@ -171,9 +199,16 @@ class Resolver:
 
     # ---- conclusions -----------------------------------------------------------------------
     def code(self, code: str) -> CodeState:
-        if code in self._codes:
-            return self._codes[code]
-        states = [self.rule(r) for r in self.producers.get(code, [])]
+        cs = self._codes.get(code)
+        if cs is not None:
+            return cs
+        producers = self.producers.get(code, [])
+        if self.firings.keys().isdisjoint(producers):
+            # none of its rules fired: not established, whatever their exceptions did (an
+            # exception only acts on a rule that fired); the same state in every assessment
+            cs = self._codes[code] = _not_established(self.ckb, code)
+            return cs
+        states = [self.rule(r) for r in producers]
         t = [s for s in states if s.final == "T"]
         m = [s for s in states if s.final == "M"]
         x = [s for s in states if s.final == "X"]
@@ -200,6 +235,9 @@ class Resolver:
         return sorted(self.producers)
 
 
+_MEMO_LIMIT = 50_000
+
+
 def producers_of(ckb: CompiledKB) -> dict[str, list[str]]:
     """Conclusion code -> ids of the rules in force that conclude it (computed once per KB)."""
     found = ckb.__dict__.get("_producers")
@@ -208,6 +246,18 @@ def producers_of(ckb: CompiledKB) -> dict[str, list[str]]:
         for rid, cr in sorted(ckb.rules.items()):
             found.setdefault(cr.version.then["conclude"], []).append(rid)
         ckb.__dict__["_producers"] = found
+    return found
+
+
+def _not_established(ckb: CompiledKB, code: str) -> CodeState:
+    """The state of a conclusion none of whose rules fired, one object per compiled KB and code
+    (read only, like every state the resolver hands out)."""
+    memo = ckb.__dict__.get("_not_established")
+    if memo is None:
+        memo = ckb.__dict__["_not_established"] = {}
+    found = memo.get(code)
+    if found is None:
+        found = memo[code] = CodeState(code, NOT_ESTABLISHED, "F", [])
     return found
 
 
