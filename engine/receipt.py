@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
 import weakref
 from functools import lru_cache
@@ -105,8 +106,21 @@ _STATIC: dict[int, tuple[weakref.ref, dict]] = {}
 
 def where_kb(kb: KB) -> str | None:
     """The KB's folder as the output names it (relative to the working directory when inside)."""
+    if not kb.root:
+        return None
+    try:
+        cwd = os.getcwd()
+    except OSError:                 # the working directory was removed: resolve() decides
+        cwd = None
+    return _where(str(kb.root), cwd) if cwd else _where.__wrapped__(str(kb.root), None)
+
+
+@lru_cache(maxsize=64)
+def _where(root: str, cwd: str | None) -> str:
+    """paths.where for a folder seen from a working directory: resolving both costs ~20 system
+    calls, once per (folder, directory) rather than once per assessment."""
     from .paths import where
-    return where(kb.root) if kb.root else None
+    return where(root)
 
 
 def canonical(value: Any) -> Any:

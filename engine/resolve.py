@@ -155,9 +155,7 @@ class Resolver:
             found = ({"facts": sorted(facts), "conclusions": sorted(concls),
                       "dated": sorted({a.get("on") for a in f.atoms} - {None})},
                      max(dates, default=None), tuple(needs))
-            if len(self._memo) > _MEMO_LIMIT:     # incidents with ever new dates: stay bounded
-                self._memo.clear()
-            self._memo[key] = found
+            self._remember(key, found)
         base, own, needs = found
         since = own
         for code in needs:
@@ -167,35 +165,57 @@ class Resolver:
         return {"facts": base["facts"], "conclusions": base["conclusions"], "since": since,
                 "dated": base["dated"]}
 
-    def _opens_of(self, f: Firing) -> set[Open]:
-        opens: set[Open] = set()
-        lits = self.ckb.rules[f.rule].conjuncts[f.conjunct]
-        for j, fact in enumerate(f.atoms):
-            if fact["t"] == "u":
-                if lits[j].op == "is_known":      # the rule asked whether it is known: it is not
-                    continue
-                opens.add(Open("fact", fact["n"]))
-            elif fact["t"] == "f" and "p" in fact and fact["p"] != fact["v"]:
-                opens.add(Open("possible", fact["n"]))
-            elif fact["t"] == "c" and fact["l"] == "M":
-                opens |= set(self.code(fact["c"]).opens)
-        return opens
+    def _open_parts(self, f: Firing) -> tuple[frozenset, tuple, bool]:
+        """What keeps a possible firing open, as far as its atoms alone say: the unknown facts
+        and unconfirmed set members it matched, the conclusions it matched at level M (whose
+        own open points it inherits), and whether anything but those conclusions is open."""
+        key = (f.sort_key(), "opens")
+        found = self._memo.get(key)
+        if found is None:
+            lits = self.ckb.rules[f.rule].conjuncts[f.conjunct]
+            opens, maybes, blocked = set(), [], False
+            for j, fact in enumerate(f.atoms):
+                t = fact["t"]
+                if t == "u":
+                    if lits[j].op == "is_known":  # the rule asked whether it is known: it is not
+                        continue
+                    opens.add(Open("fact", fact["n"]))
+                    blocked = True
+                elif t == "f" and "p" in fact and fact["p"] != fact["v"]:
+                    opens.add(Open("possible", fact["n"]))
+                    blocked = True
+                elif t == "c" and fact["l"] == "M":
+                    maybes.append(fact["c"])
+            found = (frozenset(opens), tuple(maybes), blocked)
+            self._remember(key, found)
+        return found
+
+    def _opens_of(self, f: Firing) -> frozenset | set[Open]:
+        opens, maybes, _ = self._open_parts(f)
+        if not maybes:
+            return opens
+        out = set(opens)
+        for code in maybes:
+            out |= self.code(code).opens
+        return out
 
     def _unless_of(self, f: Firing) -> set[str] | None:
         """The open exceptions behind a possible firing, or None if something else is open."""
+        _, maybes, blocked = self._open_parts(f)
+        if blocked:
+            return None
         found: set[str] = set()
-        lits = self.ckb.rules[f.rule].conjuncts[f.conjunct]
-        for j, fact in enumerate(f.atoms):
-            if fact["t"] == "u" and lits[j].op == "is_known":
-                continue
-            if fact["t"] == "u" or (fact["t"] == "f" and "p" in fact and fact["p"] != fact["v"]):
+        for code in maybes:
+            cs = self.code(code)
+            if not cs.unless:
                 return None
-            if fact["t"] == "c" and fact["l"] == "M":
-                cs = self.code(fact["c"])
-                if not cs.unless:
-                    return None
-                found |= set(cs.unless)
+            found |= set(cs.unless)
         return found
+
+    def _remember(self, key: tuple, value: tuple) -> None:
+        if len(self._memo) > _MEMO_LIMIT:     # incidents with ever new dates: stay bounded
+            self._memo.clear()
+        self._memo[key] = value
 
     # ---- conclusions -----------------------------------------------------------------------
     def code(self, code: str) -> CodeState:
