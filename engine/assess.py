@@ -218,6 +218,24 @@ class _Static:
         self.firing_memo: dict = {}      # engine/resolve.py: what each firing's atoms say
         self._watched: dict[str, frozenset] = {}
         self._heads: dict[str, dict] = {}
+        self.shared: dict[tuple, dict] = {}
+        self._order: list[str] | None = None
+
+    def reading_order(self, resolver: Resolver, kb: KB) -> list[str]:
+        """The conclusion codes an assessment lists, by section, order, code (the same for every
+        assessment of this compiled KB)."""
+        if self._order is None:
+            self._order = sorted(
+                (code for code in resolver.all_codes() if code in kb.conclusions),
+                key=lambda code: (kb.sections[kb.conclusions[code].section].order,
+                                  kb.conclusions[code].order, code))
+        return self._order
+
+    def share(self, key: tuple, entry: dict) -> dict:
+        """Remember `entry`, which reads the same in every assessment of this KB and day (an
+        exception's status, a question, a judgment to make): documents share it, read only."""
+        self.shared[key] = entry
+        return entry
 
     def conclusion_head(self, code: str, kb: KB) -> dict:
         """What a conclusion's entry says whatever the incident: code, label (as dated on the
@@ -262,8 +280,8 @@ class _Builder:
         self.day = day          # labels follow the parameters and dated labels in force then
         if self.static is None:
             self.static = _Static(self.kb, self.ckb, day)
-        concls = [self.conclusion(code) for code in self.r.all_codes() if code in self.kb.conclusions]
-        concls.sort(key=lambda c: (self.kb.sections[c["section"]].order, c["order"], c["code"]))
+        # in reading order: by section, then the conclusion's order, then its code
+        concls = [self.conclusion(code) for code in self.static.reading_order(self.r, self.kb)]
         flagged = _scope.flags(self.kb.scope)      # 対象外・要確認: the regime, why, where to look
         for c in concls:
             if c["code"] in flagged and c["status"] == ESTABLISHED:
@@ -363,25 +381,30 @@ class _Builder:
 
     def _conclusion(self, code: str, cs, producers: list[str]) -> dict:
         rule = self.r.rule
-        versions = self.static.versions
+        shared = self.static.shared       # entries that read the same in every assessment
         rules, exceptions, qs, rvs = [], {}, {}, {}
         # producers are in id order: a stable sort by status keeps that order within a status
         for rid in sorted(producers, key=lambda r: _RANK[rule(r).final]):
             st = rule(rid)
             rules.append(self.rule_entry(rid, st))
             for d, fin in st.weighed:
-                exceptions[d] = {"rule": d, "version": versions[d], "status": _final_word(fin)}
+                exceptions[d] = shared.get(("x", d, fin)) or self.static.share(
+                    ("x", d, fin), {"rule": d, "version": self.static.versions[d],
+                                    "status": _final_word(fin)})
         if cs.opens:
             for o in sorted(cs.opens, key=_open_order):
                 if o.kind == "judgment":
-                    rvs[o.ref] = {"rule": o.ref, "version": versions[o.ref]}
+                    rvs[o.ref] = shared.get(("r", o.ref)) or self.static.share(
+                        ("r", o.ref), {"rule": o.ref, "version": self.static.versions[o.ref]})
                     continue
                 for ref in self._asked(o.ref):
-                    fdef = self.vocab.get(ref)
-                    entry = {"fact": ref, "label": fdef.label, "question": fdef.question}
                     if o.kind == "possible" and ref == o.ref:
-                        entry["confirm"] = self.facts.possible.get(ref, [])
-                    qs[ref] = entry
+                        fdef = self.vocab.get(ref)
+                        qs[ref] = {"fact": ref, "label": fdef.label, "question": fdef.question,
+                                   "confirm": self.facts.possible.get(ref, [])}
+                    else:
+                        qs[ref] = shared.get(("q", ref)) or self.static.share(
+                            ("q", ref), self._question(ref))
         entry: dict[str, Any] = dict(self.static.conclusion_head(code, self.kb))
         entry["status"] = cs.status
         entry["since"] = cs.since
@@ -396,6 +419,10 @@ class _Builder:
             if action is not None and self.kb.actions_done_fact:
                 entry["done"] = action in (self.facts.known.get(self.kb.actions_done_fact) or [])
         return entry
+
+    def _question(self, ref: str) -> dict:
+        fdef = self.vocab.get(ref)
+        return {"fact": ref, "label": fdef.label, "question": fdef.question}
 
     def _asked(self, name: str) -> list[str]:
         """A fact computed from others when the file is read (x-derived-from) is asked through
