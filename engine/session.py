@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import itertools
 import json
-from operator import itemgetter
+from functools import reduce
+from operator import itemgetter, or_
 import re
 import threading
 import weakref
@@ -106,18 +107,77 @@ def _accepted_levels(plan: RulesetPlan) -> dict[str, frozenset]:
     return {code: frozenset(levels) for code, levels in out.items()}
 
 
-def _fact_chains(plan: RulesetPlan) -> dict[str, list[list[dict]]]:
-    """Per fact name, the tests of each pattern on it, as durable was given them."""
-    out: dict[str, list[list[dict]]] = {}
-    for rule in plan.definition.values():
-        for pattern in rule["all"]:
-            for cond in pattern.values():
-                tests = cond.get("$and", [cond])
-                name = next((name for name, j in plan.fact_ids.items() if {f"F{j}": 1} in tests),
-                            None)
-                if name is not None:
-                    out.setdefault(name, []).append(tests)
-    return out
+class _Needs:
+    """What each rule of a ruleset needs before it can fire, as bits: one bit per distinct
+    pattern on an atom (`facts`: fact name -> [(bit, tests)]) and one per distinct pattern on the
+    levels fact (`levels`: [(bit, [(code, level it must not be)])]); `rules`: the distinct
+    (atom bits, levels bits) of the rules. Patterns on conclusions derived in the stratum are
+    taken to be satisfiable (they depend on the run)."""
+
+    def __init__(self, plan: RulesetPlan) -> None:
+        self.facts: dict[str, list] = {}
+        self.levels: list[tuple[int, list]] = []
+        bits: dict[tuple, int] = {}
+        code_of = {f"c{i}": code for code, i in plan.levels.items()}
+        names = {f"F{j}": name for name, j in plan.fact_ids.items()}
+        rules = set()
+        for rname, rule in plan.definition.items():
+            if rname == END:
+                continue
+            fmask = lmask = 0
+            for pattern in rule["all"]:
+                for cond in pattern.values():
+                    tests = cond.get("$and", [cond])
+                    name = next((names[p] for t in tests for p in t if p in names), None)
+                    if name is None and {"t": "L"} not in tests:
+                        continue
+                    key = json.dumps(tests, sort_keys=True)
+                    bit = bits.get(key)
+                    if bit is None:
+                        bit = bits[key] = 1 << len(bits)
+                        if name is not None:
+                            self.facts.setdefault(name, []).append((bit, tests))
+                        else:
+                            self.levels.append((bit, [
+                                (code_of[prop], level) for t in tests if "$neq" in t
+                                for prop, level in t["$neq"].items() if prop in code_of]))
+                    if name is not None:
+                        fmask |= bit
+                    else:
+                        lmask |= bit
+            rules.add((fmask, lmask))
+        self.rules = sorted(rules)
+        self._by_levels: dict[tuple, int] = {}
+        self._used: dict[tuple, int] = {}
+        self._codes = sorted(plan.levels)
+
+    def levels_held(self, levels: dict[str, str]) -> int:
+        """The bits of the levels patterns that hold on these levels of earlier conclusions."""
+        key = tuple([levels[code] for code in self._codes])
+        held = self._by_levels.get(key)
+        if held is None:
+            held = 0
+            for bit, tests in self.levels:
+                if all(levels[code] != level for code, level in tests):
+                    held |= bit
+            if len(self._by_levels) > 10_000:
+                self._by_levels.clear()
+            self._by_levels[key] = held
+        return held
+
+    def used(self, have: int, levels_have: int) -> int:
+        """The atom patterns of the rules that can fire: every atom pattern has an atom that may
+        pass it (`have`) and every levels pattern holds (`levels_have`)."""
+        used = self._used.get((have, levels_have))
+        if used is None:
+            used = 0
+            for fmask, lmask in self.rules:
+                if not fmask & ~have and not lmask & ~levels_have:
+                    used |= fmask
+            if len(self._used) > 10_000:
+                self._used.clear()
+            self._used[(have, levels_have)] = used
+        return used
 
 
 def _may_pass(tests: list[dict], fact: dict) -> bool:
@@ -158,6 +218,7 @@ class DurableRuleset:
         # the ruleset is freed when this object is collected, or by close()
         self._finalizer = weakref.finalize(self, _free, self.handle)
         self._tails: dict[str, str] = {}       # atom key -> its encoded fact after index and sid
+        self._bits: dict[str, int] = {}        # atom key -> the bits of the patterns it may pass
         # (action, atom keys) -> (possible firing, certain firing or None, derived levels to
         # assert): what a firing means depends only on the rule and the atoms it matched
         self._outcomes: dict[tuple, tuple] = {}
@@ -172,8 +233,9 @@ class DurableRuleset:
             by_bucket.setdefault(i // LEVELS_SIZE, []).append((code, i))
         self._level_facts = sorted(by_bucket.items())
         # per fact name, the tests of every pattern on it: an atom that passes none of them
-        # reaches no beta node, so it is not sent either (decided once per atom, see payload)
-        self._chains = _fact_chains(plan)
+        # reaches no beta node, so it is not sent (decided once per atom, see payload); nor is
+        # one that passes only patterns of rules that cannot fire on this incident
+        self._needs = _Needs(plan)
         # One live session at a time (the lock) lets every session use the same id, so that
         # firing messages repeat across incidents and their parse is cached. The id changes
         # after any fault, so a session that could not be deleted is never joined again.
@@ -182,34 +244,44 @@ class DurableRuleset:
 
     # ---- one session --------------------------------------------------------------------------
     def payload(self, facts, levels: dict[str, str], sid: str) -> str:
-        """The JSON list of durable facts for one session: the atoms the ruleset reads, the
-        levels of earlier strata's conclusions it reads, and the sentinel."""
+        """The JSON list of durable facts for one session: the atoms some rule of the ruleset
+        that can fire reads, the levels of earlier strata's conclusions it reads, and the
+        sentinel. A rule can fire only if each of its patterns on atoms has an atom that may
+        pass it and each test of a level of an earlier conclusion holds; an atom only rules
+        that cannot fire would match would reach their beta nodes and stop there, changing
+        nothing (durable = reference on every fixture and generated incident)."""
         tails, keys = self._tails, facts.keys()
         found = list(map(tails.get, keys))
         if None in found:                     # atoms not seen before: encode them once
             if len(tails) > 20_000:
                 tails.clear()
+                self._bits.clear()
             durable = facts.durable
             for i, key in enumerate(keys):
                 if key not in tails:
-                    tails[key] = self._tail(durable[i])
+                    tails[key], self._bits[key] = self._tail(durable[i])
             found = list(map(tails.get, keys))
-        out = [f'{{"id": "a{i}", "sid": "{sid}", {tail}' for i, tail in enumerate(found) if tail]
+        bits = list(map(self._bits.__getitem__, keys))
+        used = self._needs.used(reduce(or_, bits, 0), self._needs.levels_held(levels))
+        out = [f'{{"id": "a{i}", "sid": "{sid}", {found[i]}'
+               for i, b in enumerate(bits) if b and b & used]
         for bucket, codes in self._level_facts:
             out.append(f'{{"h": {bucket}, "sid": "{sid}", "id": "L{bucket}", "t": "L", "k": 1, '
                        + ", ".join(f'"c{i}": "{levels[code]}"' for code, i in codes) + "}")
         out.append(f'{{"sid": "{sid}", "id": "end", "t": "{END}"}}')
         return "[" + ", ".join(out) + "]"
 
-    def _tail(self, atom: dict) -> str:
-        """The atom's encoded fact after its index and session id, or "" when no pattern of the
-        ruleset can match it (or the ruleset reads no such fact)."""
+    def _tail(self, atom: dict) -> tuple[str, int]:
+        """The atom's encoded fact after its index and session id, and the bits of the patterns
+        it may pass (0, and no text, when it can pass none, or the ruleset reads no such fact)."""
         if atom["n"] not in self.plan.props:
-            return ""
+            return "", 0
         fact = encode_atom(self.plan, atom, 0, "")
-        if not any(_may_pass(chain, fact) for chain in self._chains.get(atom["n"], ())):
-            return ""
-        return encoded_tail(self.plan, atom)
+        bits = 0
+        for bit, tests in self._needs.facts.get(atom["n"], ()):
+            if _may_pass(tests, fact):
+                bits |= bit
+        return (encoded_tail(self.plan, atom), bits) if bits else ("", 0)
 
     def evaluate(self, facts, levels: dict[str, str]) -> list[Firing]:
         """Run the ruleset on `facts` (and earlier strata's `levels`) in a fresh session."""

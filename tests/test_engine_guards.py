@@ -210,18 +210,28 @@ def test_facts_no_rule_consumes_do_not_break_a_batch(tmp_path: Path) -> None:
 def test_facts_no_pattern_can_match_are_left_out_and_would_not_have_fired(tmp_path: Path) -> None:
     (stratum,) = compile_kb(_kb(tmp_path, JOIN_RULES), AS_OF).strata
     session = DurableRuleset(stratum.rulesets[0], "guard")
-    facts = incident_facts(incident({"business": {"sector": "public_body", "role": "own"}}))
-    sent = json.loads(session.payload(facts, {}, "s"))
     names = {f"F{j}": name for name, j in session.plan.fact_ids.items()}
-    assert {names.get(next((p for p in f if p in names), None)) for f in sent} \
-        == {"business.role", None}                                      # the sector cannot match
+
+    def sent_names(facts) -> set:
+        sent = json.loads(session.payload(facts, {}, "s"))
+        return {names.get(next((p for p in f if p in names), None)) for f in sent}
+
+    # both atoms can match: both are sent
+    facts = incident_facts(incident({"business": {"sector": "private", "role": "own"}}))
+    assert sent_names(facts) == {"business.role", "business.sector", None}
+    # the sector cannot match its pattern, so the role atom could only feed a rule that cannot
+    # fire: neither is sent
+    facts = incident_facts(incident({"business": {"sector": "public_body", "role": "own"}}))
+    assert sent_names(facts) == {None}
     assert session.evaluate(facts, {}) == []
-    # the atom that was left out, sent anyway: durable drops it, nothing else changes
-    (index,) = [i for i, a in enumerate(facts.durable) if a["n"] == "business.sector"]
+    # the atoms that were left out, sent anyway: durable drops them, nothing else changes
     from engine.rulesets import encode_atom
-    left_out = encode_atom(session.plan, facts.durable[index], index, "")
-    del left_out["sid"]
-    assert _payload_run(session, facts, extra_before=[left_out]) == []
+    left_out = []
+    for name in ("business.sector", "business.role"):
+        (index,) = [i for i, a in enumerate(facts.durable) if a["n"] == name]
+        left_out.append(encode_atom(session.plan, facts.durable[index], index, ""))
+        del left_out[-1]["sid"]
+    assert _payload_run(session, facts, extra_before=left_out) == []
 
 
 def test_disjunctive_tests_are_values_of_the_fact_not_rules(tmp_path: Path) -> None:
