@@ -1,0 +1,64 @@
+"""What an engine remembers between assessments changes nothing it answers.
+
+The resolver remembers, per compiled KB and day, what each firing's atoms say (engine/resolve.py);
+the receipt remembers where the KB's folder is seen from the working directory
+(engine/receipt.py). Both must stay bounded and never serve an answer that differs from a fresh
+computation.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import engine.resolve as resolve
+from engine.assess import Engine
+from engine.fixtures import fixture_files, load_fixture
+from engine.jsonfast import compact_bytes
+from engine.paths import FIXTURES_DIR, PROJECT_ROOT
+
+import pytest
+
+FIXTURES = [load_fixture(p) for p in fixture_files([FIXTURES_DIR])][::10]
+
+
+@pytest.fixture(scope="module")
+def kb(engine):
+    return engine.kb
+
+
+def _content(engine: Engine) -> list[bytes]:
+    return [compact_bytes({k: v for k, v in engine.assess(fx.incident, fx.as_of).items()
+                           if k != "receipt"}) for fx in FIXTURES]
+
+
+def test_the_firing_memo_stays_bounded_and_a_cleared_memo_answers_the_same(kb, monkeypatch):
+    with Engine(kb) as plain:
+        expected = _content(plain)
+    monkeypatch.setattr(resolve, "_MEMO_LIMIT", 3)
+    with Engine(kb) as small:
+        sizes = []
+        got = []
+        for fx in FIXTURES:
+            got.append(compact_bytes({k: v for k, v in small.assess(fx.incident, fx.as_of).items()
+                                      if k != "receipt"}))
+            sizes += [len(s.firing_memo) for s in small._static.values()]
+        assert got == expected
+        assert max(sizes) <= 4                       # cleared when it passes the limit
+        assert any(size > 0 for size in sizes)       # and used at all
+
+
+def test_the_kb_folder_follows_the_working_directory(kb, tmp_path: Path):
+    fx = FIXTURES[0]
+    with Engine(kb) as engine:
+        here = os.getcwd()
+        try:
+            os.chdir(PROJECT_ROOT)
+            inside = engine.assess(fx.incident, fx.as_of)["receipt"]["kb_dir"]
+            os.chdir(tmp_path)
+            outside = engine.assess(fx.incident, fx.as_of)["receipt"]["kb_dir"]
+            os.chdir(PROJECT_ROOT)
+            again = engine.assess(fx.incident, fx.as_of)["receipt"]["kb_dir"]
+        finally:
+            os.chdir(here)
+    assert inside == again == os.path.relpath(kb.root, PROJECT_ROOT)
+    assert outside == Path(kb.root).resolve().as_posix()
