@@ -146,11 +146,14 @@ def output_sha256(assessment: dict, kb_root: Path | None = None, memo: dict | No
     written (a comment added above a rule moves it, and changes nothing it says).
 
     The text hashed is json.dumps(sort_keys=True, ensure_ascii=False, separators=(",", ":")) of
-    that content, with each rule's file made relative to the KB and its line left out (only the
-    document's `rules` table says where rules are written). `memo` (id -> (object, its text or
-    None)) names top-level parts shared by every assessment of a KB and day (the rules table, the
-    labels): their text is written once, as UTF-8. All of it is written by engine/jsonfast.py;
-    tests/test_jsonfast.py holds the result to the definition."""
+    that content, in which the `rules` table stands as the SHA-256 (hex) of its own text, written
+    the same way, with each rule's file made relative to the KB and its line left out (only the
+    table says where rules are written). The table is the same for every assessment of a KB and
+    day and is most of a document's bytes: hashed once per KB and day, like a tree in git, it
+    still changes the output hash whenever anything in it changes. `memo` (id -> (object, its
+    text or None)) names top-level parts shared by every assessment of a KB and day (the rules
+    table, the labels): their text is written once, as UTF-8. All of it is written by
+    engine/jsonfast.py; tests/test_jsonfast.py holds the result to the definition."""
     body = {k: v for k, v in assessment.items() if k != "receipt"}
     body["incident"] = {k: v for k, v in body["incident"].items() if k != "file"}
     relocate = relocator(kb_root)
@@ -161,16 +164,25 @@ def output_sha256(assessment: dict, kb_root: Path | None = None, memo: dict | No
         if found is not None and found[0] is value:
             text = found[1]
             if text is None:
-                text = dumps_canonical(value, None, relocate).encode()
+                text = _shared_text(key, value, relocate)
                 memo[id(value)] = (value, text)
         elif key == "rules":                # a rules table not shared (a document read back)
-            text = dumps_canonical(value, None, relocate).encode()
+            text = _shared_text(key, value, relocate)
         else:
             text = compact_bytes(value)
         digest.update((("," if i else "") + _encode_str(key) + ":").encode())
         digest.update(text)
     digest.update(b"}")
     return digest.hexdigest()
+
+
+def _shared_text(key: str, value: Any, relocate) -> bytes:
+    """What output_sha256 writes for a part shared by every assessment of a KB and day: its text,
+    or for the rules table the SHA-256 of its text, as a JSON string."""
+    text = dumps_canonical(value, None, relocate).encode()
+    if key == "rules":
+        return ('"' + hashlib.sha256(text).hexdigest() + '"').encode()
+    return text
 
 
 def relocator(kb_root: Path | None):

@@ -94,6 +94,9 @@ def test_output_hash_is_the_hash_of_the_plain_definition(engine, assess) -> None
     for doc in docs + list(_fixture_assessments(engine)):
         body = {k: v for k, v in doc.items() if k != "receipt"}
         body["incident"] = {k: v for k, v in body["incident"].items() if k != "file"}
+        table = json.dumps(_relocated(body["rules"], engine.kb.root), sort_keys=True,
+                           ensure_ascii=False, separators=(",", ":"))
+        body["rules"] = hashlib.sha256(table.encode()).hexdigest()    # the table by its hash
         text = json.dumps(_relocated(body, engine.kb.root), sort_keys=True, ensure_ascii=False,
                           separators=(",", ":"))
         assert doc["receipt"]["output_sha256"] == hashlib.sha256(text.encode()).hexdigest()
@@ -107,3 +110,22 @@ def test_canonical_writer_same_bytes_as_json(obj) -> None:
     shared = [1, 2]
     memo = {id(shared): (shared, "[1,2]")}
     assert dumps_canonical({"k": shared}, memo) == '{"k":[1,2]}'
+
+
+def test_output_hash_changes_with_anything_in_the_rules_table(engine, assess) -> None:
+    # the rules table enters the output hash by its own hash: a document read back (no shared
+    # parts) hashes the same, and one changed character in one quote changes the output hash
+    import copy
+
+    from engine.receipt import output_sha256
+    doc = assess("card_leak")
+    again = copy.deepcopy(doc)
+    assert output_sha256(again, engine.kb.root) == doc["receipt"]["output_sha256"]
+    rid = next(r for r, entry in again["rules"].items() if entry["citations"])
+    cite = again["rules"][rid]["citations"][0]
+    key = next(k for k in ("quote", "text", "title", "key") if isinstance(cite.get(k), str))
+    cite[key] += "。"
+    assert output_sha256(again, engine.kb.root) != doc["receipt"]["output_sha256"]
+    again = copy.deepcopy(doc)
+    again["rules"][rid]["line"] += 3                 # where a rule is written does not count
+    assert output_sha256(again, engine.kb.root) == doc["receipt"]["output_sha256"]
