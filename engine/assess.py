@@ -5,6 +5,7 @@ everything sorted, so the same incident and KB version give byte-identical outpu
 """
 from __future__ import annotations
 
+import bisect
 import datetime as _dt
 import gc
 import threading
@@ -69,12 +70,7 @@ class Engine:
         found = self._by_day.get(as_of)
         if found is not None and found[0] in self._compiled:
             return self._compiled[found[0]]
-        refs = tuple(sorted(v.ref for r in self.kb.rules.values()
-                            for v in [r.version_on(as_of)] if v is not None))
-        params = tuple(sorted((p.id, i) for p in self.kb.parameters.values()
-                              for i, pv in enumerate(p.versions)
-                              if pv.valid_from <= as_of and (pv.valid_to is None or as_of <= pv.valid_to)))
-        key = (refs, params)
+        key = self._key_on(as_of)
         with self._lock:
             if key not in self._compiled:
                 ckb = kbcache.compiled(self.kb, key, lambda: compile_kb(self.kb, as_of))
@@ -85,6 +81,32 @@ class Engine:
                 self._by_day.clear()
             self._by_day[as_of] = (key,)
             return self._compiled[key]
+
+    def _key_on(self, as_of: _dt.date) -> tuple:
+        """(rule versions, parameter versions) in force on `as_of`. The same for every day between
+        two dates on which a version starts or ends: computed once per such stretch (a batch
+        of incidents over two years asks for hundreds of days, and a few stretches)."""
+        bounds = self.__dict__.get("_bounds")
+        if bounds is None:
+            dates = set()
+            for versions in ([r.versions for r in self.kb.rules.values()]
+                             + [p.versions for p in self.kb.parameters.values()]):
+                for v in versions:
+                    dates.add(v.valid_from)
+                    if v.valid_to is not None and v.valid_to < _dt.date.max:
+                        dates.add(v.valid_to + _dt.timedelta(days=1))
+            bounds = self.__dict__["_bounds"] = (sorted(dates), {})
+        stretch = bisect.bisect_right(bounds[0], as_of)
+        key = bounds[1].get(stretch)
+        if key is None:
+            refs = tuple(sorted(v.ref for r in self.kb.rules.values()
+                                for v in [r.version_on(as_of)] if v is not None))
+            params = tuple(sorted((p.id, i) for p in self.kb.parameters.values()
+                                  for i, pv in enumerate(p.versions)
+                                  if pv.valid_from <= as_of
+                                  and (pv.valid_to is None or as_of <= pv.valid_to)))
+            key = bounds[1][stretch] = (refs, params)
+        return key
 
     def close(self) -> None:
         """Free the durable-rules rulesets (each holds native memory until deleted)."""

@@ -100,8 +100,31 @@ def error_outcome(name: str, errors: list[InputError], code: int) -> Outcome:
     return Outcome(dumps(record), tuple(str(e) for e in errors), code)
 
 
+# top-level parts of an assessment shared by every assessment of a KB and day (engine/assess.py
+# _Static): the rules table is ~450 KB of a ~640 KB line; its text is written once per table
+SHARED = ("rules", "sections", "value_labels")
+_TEXTS: dict[int, tuple[object, bytes]] = {}      # id -> (part, its compact text); holds the part
+
+
 def dumps(data: dict) -> bytes:
-    return compact_bytes(data)
+    """compact_bytes(data), the same bytes, writing the shared parts of an assessment from the
+    text remembered for them (the parts are never changed once built)."""
+    if not isinstance(data, dict) or not any(isinstance(data.get(k), dict | list) for k in SHARED):
+        return compact_bytes(data)
+    parts = []
+    for key in sorted(data):
+        value = data[key]
+        if key in SHARED and isinstance(value, dict | list):
+            found = _TEXTS.get(id(value))
+            if found is None or found[0] is not value:
+                if len(_TEXTS) >= 48:
+                    _TEXTS.clear()
+                found = _TEXTS[id(value)] = (value, compact_bytes(value))
+            text = found[1]
+        else:
+            text = compact_bytes(value)
+        parts.append(compact_bytes(key) + b":" + text)
+    return b"{" + b",".join(parts) + b"}"
 
 
 def worker_count(jobs: int) -> int:

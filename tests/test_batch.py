@@ -153,3 +153,28 @@ def test_a_spooled_line_is_copied_out_whole_to_a_file_and_to_a_stream(tmp_path):
     stream = io.BytesIO()
     batch.write(outcome, stream)
     assert stream.getvalue() == '{"b":"日本"}\n'.encode()
+
+
+def test_a_line_is_compact_json_of_the_assessment_with_shared_parts_written_once(assess):
+    # batch.dumps writes the rules table (and the other parts every assessment of a KB and day
+    # shares) from the text remembered for it: the same bytes as writing the whole document
+    from engine import batch
+    from engine.jsonfast import compact_bytes
+    docs = [assess(n) for n in ("card_leak", "open_questions", "card_leak", "misdelivery_300")]
+    assert docs[0]["rules"] is docs[1]["rules"]               # shared: the case the memo serves
+    for doc in docs:
+        assert batch.dumps(doc) == compact_bytes(doc)
+    other = dict(docs[0], rules={"x": {"label": "改"}})         # another table, same shape
+    assert batch.dumps(other) == compact_bytes(other)
+    assert batch.dumps({"errors": []}) == compact_bytes({"errors": []})
+
+
+def test_a_batch_reads_the_kb_files_once_not_once_per_input(monkeypatch, tmp_path):
+    # one KB for the whole batch, as its files were when it started (cli._stamp walks rules/)
+    walked = []
+    real = cli._stamp
+    monkeypatch.setattr(cli, "_stamp", lambda d: walked.append(d) or real(d))
+    r = CliRunner().invoke(cli.main, ["assess", *map(str, GOOD[:5])])
+    assert r.exit_code == 0, r.output
+    assert len(r.stdout.splitlines()) == 5
+    assert 1 <= len(walked) <= 2                # the batch's engine (and the workers' warm-up)

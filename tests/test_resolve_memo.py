@@ -62,3 +62,30 @@ def test_the_kb_folder_follows_the_working_directory(kb, tmp_path: Path):
             os.chdir(here)
     assert inside == again == os.path.relpath(kb.root, PROJECT_ROOT)
     assert outside == Path(kb.root).resolve().as_posix()
+
+
+def test_rule_and_parameter_versions_by_stretch_equal_those_of_each_day(kb):
+    # Engine._key_on remembers the versions in force per stretch between two dates on which a
+    # version starts or ends; every day, and each day either side of every such date, must get
+    # exactly what computing it for that day gives. One rule is made to end on a day no other
+    # version starts (a repeal), the case where the day after the end is a boundary of its own.
+    import copy
+    import datetime as dt
+    kb = copy.deepcopy(kb)
+    last = kb.rules[sorted(kb.rules)[0]].versions[-1]
+    last.valid_to = dt.date(2025, 6, 30)
+    edges = {v.valid_from for r in kb.rules.values() for v in r.versions}
+    edges |= {v.valid_to for r in kb.rules.values() for v in r.versions if v.valid_to}
+    edges |= {v.valid_from for p in kb.parameters.values() for v in p.versions}
+    edges |= {v.valid_to for p in kb.parameters.values() for v in p.versions if v.valid_to}
+    days = {e + dt.timedelta(days=k) for e in edges for k in (-1, 0, 1)}
+    days |= {dt.date(2021, 1, 1) + dt.timedelta(days=k) for k in range(0, 6 * 365, 7)}
+    with Engine(kb) as engine:
+        for day in sorted(days, reverse=True):          # any order of asking
+            refs = tuple(sorted(v.ref for r in kb.rules.values()
+                                for v in [r.version_on(day)] if v is not None))
+            params = tuple(sorted((p.id, i) for p in kb.parameters.values()
+                                  for i, pv in enumerate(p.versions) if pv.valid_from <= day
+                                  and (pv.valid_to is None or day <= pv.valid_to)))
+            assert engine._key_on(day) == (refs, params), day
+    assert len(edges) > 3                                 # the KB has dated versions at all
