@@ -23,6 +23,7 @@ from .errors import InputError
 from .evaluator import BACKENDS, Backend, make_backend
 from .facts import FactSet, incident_facts
 from .grounds import why_not
+from .memo import keep
 from .model import KB, Citation
 from .paths import RULES_DIR, display
 from .resolve import (ESTABLISHED, EXCLUDED, NEEDS_REVIEW, NOT_ESTABLISHED, UNDETERMINED,
@@ -77,9 +78,7 @@ class Engine:
                 runner = make_backend(self.backend, ckb, f"{self.kb.id}@{self.kb.version}#{ckb.key}")
                 self._compiled[key] = (ckb, runner)
                 _settle()
-            if len(self._by_day) > 4096:
-                self._by_day.clear()
-            self._by_day[as_of] = (key,)
+            keep(self._by_day, as_of, (key,), 4096)
             return self._compiled[key]
 
     def _key_on(self, as_of: _dt.date) -> tuple:
@@ -140,9 +139,7 @@ class Engine:
         found = self._static.get(key)
         if found is None:
             with self._lock:
-                if len(self._static) > 64:
-                    self._static.clear()
-                found = self._static[key] = _Static(self.kb, ckb, day)
+                found = keep(self._static, key, _Static(self.kb, ckb, day), 64)
                 _settle()
         return found
 

@@ -21,6 +21,7 @@ from typing import BinaryIO, Callable, Iterator
 
 from .errors import InputError
 from .jsonfast import compact_bytes
+from .memo import keep
 from .yamlio import STDIN
 
 SUFFIXES = (".yaml", ".yml")
@@ -117,9 +118,7 @@ def dumps(data: dict) -> bytes:
         if key in SHARED and isinstance(value, dict | list):
             found = _TEXTS.get(id(value))
             if found is None or found[0] is not value:
-                if len(_TEXTS) >= 48:
-                    _TEXTS.clear()
-                found = _TEXTS[id(value)] = (value, compact_bytes(value))
+                found = keep(_TEXTS, id(value), (value, compact_bytes(value)), 48)
             text = found[1]
         else:
             text = compact_bytes(value)

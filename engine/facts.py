@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import InputError
+from .memo import keep
 from .vocabulary import FactDef, Vocabulary, vocabulary
 from .yamlio import Doc
 
@@ -64,9 +65,7 @@ def _atom_key(atom: dict) -> str:
                 for k, v in atom.items())
     found = _KEYS.get(raw)
     if found is None:
-        if len(_KEYS) > 50_000:
-            _KEYS.clear()
-        found = _KEYS[raw] = json.dumps(atom, sort_keys=True, ensure_ascii=False)
+        found = keep(_KEYS, raw, json.dumps(atom, sort_keys=True, ensure_ascii=False), 50_000)
     return found
 
 

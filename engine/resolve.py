@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from .compile import CompiledKB
 from .facts import SENTINEL, FactSet
+from .memo import keep
 from .evaluator import Firing
 
 ESTABLISHED, UNDETERMINED, NEEDS_REVIEW, EXCLUDED, NOT_ESTABLISHED = (
@@ -155,7 +156,7 @@ class Resolver:
             found = ({"facts": sorted(facts), "conclusions": sorted(concls),
                       "dated": sorted({a.get("on") for a in f.atoms} - {None})},
                      max(dates, default=None), tuple(needs))
-            self._remember(key, found)
+            keep(self._memo, key, found, _MEMO_LIMIT)
         base, own, needs = found
         since = own
         for code in needs:
@@ -187,7 +188,7 @@ class Resolver:
                 elif t == "c" and fact["l"] == "M":
                     maybes.append(fact["c"])
             found = (frozenset(opens), tuple(maybes), blocked)
-            self._remember(key, found)
+            keep(self._memo, key, found, _MEMO_LIMIT)
         return found
 
     def _opens_of(self, f: Firing) -> frozenset | set[Open]:
@@ -211,11 +212,6 @@ class Resolver:
                 return None
             found |= set(cs.unless)
         return found
-
-    def _remember(self, key: tuple, value: tuple) -> None:
-        if len(self._memo) > _MEMO_LIMIT:     # incidents with ever new dates: stay bounded
-            self._memo.clear()
-        self._memo[key] = value
 
     # ---- conclusions -----------------------------------------------------------------------
     def code(self, code: str) -> CodeState:

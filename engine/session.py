@@ -31,6 +31,7 @@ import durable_rules_engine as _dre
 from .errors import EngineError
 from .evaluator import Firing, concl_atom
 from .literal import atom_matches
+from .memo import keep
 from .rulesets import END, LEVELS_SIZE, RulesetPlan, encode_atom, encoded_tail
 
 _ERROR_CODES = {
@@ -160,9 +161,7 @@ class _Needs:
             for bit, tests in self.levels:
                 if all(levels[code] != level for code, level in tests):
                     held |= bit
-            if len(self._by_levels) > 10_000:
-                self._by_levels.clear()
-            self._by_levels[key] = held
+            keep(self._by_levels, key, held, 10_000)
         return held
 
     def used(self, have: int, levels_have: int) -> int:
@@ -174,9 +173,7 @@ class _Needs:
             for fmask, lmask in self.rules:
                 if not fmask & ~have and not lmask & ~levels_have:
                     used |= fmask
-            if len(self._used) > 10_000:
-                self._used.clear()
-            self._used[(have, levels_have)] = used
+            keep(self._used, (have, levels_have), used, 10_000)
         return used
 
 
@@ -369,24 +366,16 @@ class DurableRuleset:
         if action.assert_code:
             derived = ("M", "T") if sure and not action.judgment and \
                 "T" in self._accepts.get(action.code, ()) else ("M",)
-        outcomes = self._outcomes
-        if len(outcomes) > 50_000:
-            outcomes.clear()
-        found = outcomes[(id(action), mkeys)] = (possible, certain, derived)
-        return found
+        return keep(self._outcomes, (id(action), mkeys), (possible, certain, derived), 50_000)
 
     def _parse(self, message: str) -> tuple:
         """(action, matched, getter) of a firing message: per literal the atom index or the
         (key, atom) of the conclusion level it matched, and when every literal matched an atom,
         a function giving their keys from an incident's keys; (None, None, None) for the
         sentinel."""
-        parsed = self._parsed
-        if len(parsed) > 10_000:
-            parsed.clear()
         name = rule_name(message)
         if name == END:
-            parsed[message] = found = (None, None, None)
-            return found
+            return keep(self._parsed, message, (None, None, None), 10_000)
         action = self.plan.actions[name]
         refs: dict[int, object] = {}
         for m in _ALIAS.finditer(message):
@@ -408,18 +397,15 @@ class DurableRuleset:
         if matched and all(type(r) is int for r in matched):
             one = itemgetter(*matched)
             getter = one if len(matched) > 1 else (lambda keys: (one(keys),))
-        found = (action, tuple(matched), getter)
-        parsed[message] = found
+        found = keep(self._parsed, message, (action, tuple(matched), getter), 10_000)
         return found
 
     def _concl_fact(self, code: str, level: str, sid: str) -> str:
         found = self._concl.get((code, level, sid))
         if found is None:
-            if len(self._concl) > 20_000:
-                self._concl.clear()
-            found = self._concl[(code, level, sid)] = _concl_fact(code, level, sid,
-                                                                 self.plan.buckets[code],
-                                                                 self.plan.code_ids[code])
+            found = keep(self._concl, (code, level, sid),
+                         _concl_fact(code, level, sid, self.plan.buckets[code],
+                                     self.plan.code_ids[code]), 20_000)
         return found
 
     def _assert(self, fact: str) -> None:

@@ -89,3 +89,10 @@ def test_rule_and_parameter_versions_by_stretch_equal_those_of_each_day(kb):
                                   and (pv.valid_to is None or day <= pv.valid_to)))
             assert engine._key_on(day) == (refs, params), day
     assert len(edges) > 3                                 # the KB has dated versions at all
+
+
+def test_a_memo_table_is_emptied_when_it_passes_its_limit():
+    from engine.memo import keep
+    table: dict = {}
+    sizes = [len(table) for i in range(20) if keep(table, i, i * i, 5) == i * i]
+    assert max(sizes) == 6 and table == {18: 324, 19: 361}   # emptied at 6 entries, then refilled
