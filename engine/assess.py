@@ -250,11 +250,14 @@ class _Static:
                                   kb.conclusions[code].order, code))
         return self._order
 
-    def share(self, key: tuple, entry: dict) -> dict:
-        """Remember `entry`, which reads the same in every assessment of this KB and day (an
-        exception's status, a question, a judgment to make): documents share it, read only."""
-        self.shared[key] = entry
-        return entry
+    def once(self, key: tuple, make) -> dict:
+        """The entry `make()` builds, built once: it reads the same in every assessment of this
+        KB and day (an exception's status, a question, a judgment to make), and documents share
+        it, read only."""
+        found = self.shared.get(key)
+        if found is None:
+            found = self.shared[key] = make()
+        return found
 
     def conclusion_head(self, code: str, kb: KB) -> dict:
         """What a conclusion's entry says whatever the incident: code, label (as dated on the
@@ -387,10 +390,7 @@ class _Builder:
         # a conclusion none of whose rules (or their exceptions) fired is not established and
         # reads the same in every assessment of this KB and day: built once (a copy is returned:
         # the caller adds to it)
-        watched = self.static._watched.get(code)
-        if watched is None:
-            watched = self.static.watched(code, producers, self.ckb)
-        if self.r.firings.keys().isdisjoint(watched):
+        if self.r.firings.keys().isdisjoint(self.static.watched(code, producers, self.ckb)):
             found = self.static.quiet_conclusions.get(code)
             if found is None:
                 cs = self.r.code(code)
@@ -400,21 +400,20 @@ class _Builder:
 
     def _conclusion(self, code: str, cs, producers: list[str]) -> dict:
         rule = self.r.rule
-        shared = self.static.shared       # entries that read the same in every assessment
+        once = self.static.once           # entries that read the same in every assessment
         rules, exceptions, qs, rvs = [], {}, {}, {}
         # producers are in id order: a stable sort by status keeps that order within a status
         for rid in sorted(producers, key=lambda r: _RANK[rule(r).final]):
             st = rule(rid)
             rules.append(self.rule_entry(rid, st))
             for d, fin in st.weighed:
-                exceptions[d] = shared.get(("x", d, fin)) or self.static.share(
-                    ("x", d, fin), {"rule": d, "version": self.static.versions[d],
-                                    "status": _final_word(fin)})
+                exceptions[d] = once(("x", d, fin), lambda: {
+                    "rule": d, "version": self.static.versions[d], "status": _final_word(fin)})
         if cs.opens:
             for o in sorted(cs.opens, key=_open_order):
                 if o.kind == "judgment":
-                    rvs[o.ref] = shared.get(("r", o.ref)) or self.static.share(
-                        ("r", o.ref), {"rule": o.ref, "version": self.static.versions[o.ref]})
+                    rvs[o.ref] = once(("r", o.ref), lambda: {
+                        "rule": o.ref, "version": self.static.versions[o.ref]})
                     continue
                 for ref in self._asked(o.ref):
                     if o.kind == "possible" and ref == o.ref:
@@ -422,16 +421,15 @@ class _Builder:
                         qs[ref] = {"fact": ref, "label": fdef.label, "question": fdef.question,
                                    "confirm": self.facts.possible.get(ref, [])}
                     else:
-                        qs[ref] = shared.get(("q", ref)) or self.static.share(
-                            ("q", ref), self._question(ref))
+                        qs[ref] = once(("q", ref), lambda: self._question(ref))
         entry: dict[str, Any] = dict(self.static.conclusion_head(code, self.kb))
         entry["status"] = cs.status
         entry["since"] = cs.since
         entry["unless"] = cs.unless
         entry["rules"] = rules
-        entry["exceptions"] = [exceptions[k] for k in sorted(exceptions)] if exceptions else []
-        entry["questions"] = [qs[k] for k in sorted(qs)] if qs else []
-        entry["reviews"] = [rvs[k] for k in sorted(rvs)] if rvs else []
+        entry["exceptions"] = [exceptions[k] for k in sorted(exceptions)]
+        entry["questions"] = [qs[k] for k in sorted(qs)]
+        entry["reviews"] = [rvs[k] for k in sorted(rvs)]
         if cs.status in _WITH_OUTPUTS:
             entry.update(self.outputs(code, cs))
             action = entry.get("values", {}).get("action")

@@ -110,7 +110,7 @@ _TEXTS: dict[int, tuple[object, bytes]] = {}      # id -> (part, its compact tex
 def dumps(data: dict) -> bytes:
     """compact_bytes(data), the same bytes, writing the shared parts of an assessment from the
     text remembered for them (the parts are never changed once built)."""
-    if not isinstance(data, dict) or not any(isinstance(data.get(k), dict | list) for k in SHARED):
+    if not isinstance(data, dict) or "rules" not in data:     # an error record: nothing shared
         return compact_bytes(data)
     parts = []
     for key in sorted(data):

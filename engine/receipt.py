@@ -110,13 +110,14 @@ def where_kb(kb: KB) -> str | None:
         return None
     try:
         cwd = os.getcwd()
-    except OSError:                 # the working directory was removed: resolve() decides
-        cwd = None
-    return _where(str(kb.root), cwd) if cwd else _where.__wrapped__(str(kb.root), None)
+    except OSError:                 # the working directory was removed: nothing to remember by
+        from .paths import where
+        return where(kb.root)
+    return _where(str(kb.root), cwd)
 
 
 @lru_cache(maxsize=64)
-def _where(root: str, cwd: str | None) -> str:
+def _where(root: str, cwd: str) -> str:
     """paths.where for a folder seen from a working directory: resolving both costs ~20 system
     calls, once per (folder, directory) rather than once per assessment."""
     from .paths import where
