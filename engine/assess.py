@@ -229,6 +229,7 @@ class _Static:
         self.value_labels = {k: kb.value_labels[k] for k in sorted(kb.value_labels)}
         self.sections = [{"id": sec.id, "title": sec.title}
                          for sec in sorted(kb.sections.values(), key=lambda x: x.order)]
+        self.needs = {sid: frozenset(sec.needs_input) for sid, sec in kb.sections.items()}
         # the parts every assessment of this KB and day shares: the output hash writes their
         # canonical text once (engine/receipt.py)
         self.memo: dict[int, tuple] = {id(p): (p, None)
@@ -284,10 +285,6 @@ _RANK = {"T": 0, "M": 1, "X": 2, "F": 3}       # a conclusion lists its rules in
 _WITH_OUTPUTS = frozenset((ESTABLISHED, UNDETERMINED, NEEDS_REVIEW))   # statuses that carry values
 
 
-def _open_order(o) -> tuple:
-    return (o.kind, o.ref)
-
-
 class _Builder:
     """Turns resolver state into the assessment document."""
 
@@ -316,9 +313,10 @@ class _Builder:
         # section is shown (undetermined, with its questions) rather than a blank answer
         if not any(present & set(s.needs_input) for s in self.kb.sections.values()):
             present |= {part for s in self.kb.sections.values() for part in s.needs_input}
+        needs_of = self.static.needs
         for c in concls:
-            needs = self.kb.sections[c["section"]].needs_input
-            c["displayed"] = (_displayed(c) and (not needs or bool(present & set(needs)))
+            needs = needs_of[c["section"]]
+            c["displayed"] = (_displayed(c) and (not needs or not present.isdisjoint(needs))
                               and not self._moot(c))
             if not c["displayed"]:
                 continue
@@ -403,14 +401,16 @@ class _Builder:
         once = self.static.once           # entries that read the same in every assessment
         rules, exceptions, qs, rvs = [], {}, {}, {}
         # producers are in id order: a stable sort by status keeps that order within a status
-        for rid in sorted(producers, key=lambda r: _RANK[rule(r).final]):
+        if len(producers) > 1:
+            producers = sorted(producers, key=lambda r: _RANK[rule(r).final])
+        for rid in producers:
             st = rule(rid)
             rules.append(self.rule_entry(rid, st))
             for d, fin in st.weighed:
                 exceptions[d] = once(("x", d, fin), lambda: {
                     "rule": d, "version": self.static.versions[d], "status": _final_word(fin)})
         if cs.opens:
-            for o in sorted(cs.opens, key=_open_order):
+            for o in sorted(cs.opens):          # by kind, then ref
                 if o.kind == "judgment":
                     rvs[o.ref] = once(("r", o.ref), lambda: {
                         "rule": o.ref, "version": self.static.versions[o.ref]})
@@ -476,7 +476,7 @@ class _Builder:
                 "status": _final_word(st.final),
                 "derivations": self.derivations(st) if st.final in ("T", "M", "X") else [],
                 "defeated_by": st.defeated_by,
-                "fired": self.fired(rid)}
+                "fired": st.fired}
 
     def derivations(self, st) -> list[dict]:
         """Each distinct derivation once, in content order (not the order alternatives are written).
@@ -495,11 +495,6 @@ class _Builder:
                 found = memo[raw] = (key, out)
             seen.setdefault(found[0], found[1])
         return [seen[k] for k in sorted(seen)]
-
-    def fired(self, rid: str) -> str | None:
-        """'certain' when the rule's condition held, 'possible' when it only might, else None."""
-        variants = {f.variant for f in self.r.firings.get(rid, [])}
-        return "certain" if "L" in variants else ("possible" if variants else None)
 
     def derivation(self, d: dict) -> dict:
         facts = []

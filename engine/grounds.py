@@ -71,8 +71,10 @@ class _Grounds:
         if isinstance(node, Lit):
             return self.leaf(node)
         kids = [ch for ch in node.children if node.op == "any" or self.value(ch) == F]
-        parts = sorted((self.failing(ch) for ch in kids), key=_canonical)
-        parts = list({_canonical(p): p for p in parts}.values())
+        if len(kids) == 1:
+            return self.failing(kids[0])
+        by_text = {_canonical(p): p for p in map(self.failing, kids)}    # each part once,
+        parts = [by_text[k] for k in sorted(by_text)]                    # in canonical order
         return parts[0] if len(parts) == 1 else {node.op: parts}
 
     def leaf(self, lit: Lit) -> dict:

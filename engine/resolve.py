@@ -13,6 +13,7 @@ members to confirm, and judgments (needs review), inherited through the conclusi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .compile import CompiledKB
 from .facts import SENTINEL, FactSet
@@ -23,9 +24,9 @@ ESTABLISHED, UNDETERMINED, NEEDS_REVIEW, EXCLUDED, NOT_ESTABLISHED = (
     "established", "undetermined", "needs_review", "excluded", "not_established")
 
 
-@dataclass(frozen=True)
-class Open:
-    """One thing that keeps a conclusion open: a fact to ask about, or a rule needing judgment."""
+class Open(NamedTuple):
+    """One thing that keeps a conclusion open: a fact to ask about, or a rule needing judgment.
+    (A tuple: hashed and ordered by (kind, ref) in C, as sets of them are joined per rule.)"""
     kind: str        # "fact" | "possible" | "judgment"
     ref: str         # fact name, or rule id for a judgment
 
@@ -33,7 +34,7 @@ class Open:
 class RuleState:
     """What the resolver found for one rule. A plain class with slots: ~150 per assessment."""
     __slots__ = ("rule", "raw", "final", "opens", "derivations", "since", "defeated_by", "weighed",
-                 "unless")
+                 "unless", "fired")
 
     def __init__(self, rule: str) -> None:
         self.rule = rule
@@ -45,6 +46,7 @@ class RuleState:
         self.defeated_by: list = []
         self.weighed: list = []         # [(defeater id, its final)]
         self.unless: list = []          # exceptions still open while the main text holds
+        self.fired: str | None = None   # "certain" (an L firing), "possible" (only U), None
 
 
 _NONE: frozenset = frozenset()
@@ -87,6 +89,7 @@ class Resolver:
         if fs:                                  # most rules do not fire: nothing to weigh but exceptions
             judgment = self.ckb.rules[rid].version.judgment is not None
             certain = [f for f in fs if f.variant == "L"]
+            st.fired = "certain" if certain else "possible"
             if certain and not judgment:
                 st.raw = "T"
                 st.derivations = [self._derivation(f) for f in certain]
@@ -224,10 +227,15 @@ class Resolver:
             # exception only acts on a rule that fired); the same state in every assessment
             cs = self._codes[code] = _not_established(self.ckb, code)
             return cs
-        states = [self.rule(r) for r in producers]
-        t = [s for s in states if s.final == "T"]
-        m = [s for s in states if s.final == "M"]
-        x = [s for s in states if s.final == "X"]
+        t, m, x = [], [], []
+        for r in producers:
+            s = self.rule(r)
+            if s.final == "T":
+                t.append(s)
+            elif s.final == "M":
+                m.append(s)
+            elif s.final == "X":
+                x.append(s)
         if t:
             cs = CodeState(code, ESTABLISHED, "T", [s.rule for s in t],
                            since=_earliest(s.since for s in t))
