@@ -9,12 +9,40 @@ Every workaround here answers a measured fault of durable-rules 2.0.28
   need (the engine keeps no state in durable between firings);
 - a sentinel rule with the lowest priority fires in every session: it proves the agenda reached
   its fixpoint and guarantees an action ran, which `delete_state` needs not to crash;
-- one live session per ruleset at a time, with a short unique id, deleted in every case — after a
-  fault too, which is safe because every session reuses one session slot primed when the ruleset
-  is created (see `_prime`), so no fault leaks a session or eats one of the 1,024 session slots;
+- one session per ruleset, kept across runs under one short id: after each run every fact the
+  run asserted is retracted by its id, which leaves the session as a new one (see "A kept
+  session" below) and spares durable creating a session state per run (createStateNode
+  mallocs and clears ~8 KB per beta node: ~5 MB per assessment over today's rulesets, most of
+  the memory traffic of an assessment), deleting it, and storing a fresh `$s` state fact;
+- after a fault, or a retraction that fails, the session is deleted and the id changes, so a
+  session that may hold facts is never joined again. Deleting is safe because every session
+  reuses one session slot primed when the ruleset is created (see `_prime`), so no fault leaks
+  a session or eats one of the 1,024 session slots;
 - a Python action that fails is an error of the assessment, never swallowed;
 - conclusions are recorded in Python (durable drops facts no rule consumes) and a derived fact is
   asserted only when a rule of the same ruleset reads it.
+
+A kept session, retracted to empty, is a new one as far as any later run can tell (durable
+2.0.28, src/rules/events.c and state.c):
+- messages: every fact a run asserts has an explicit id (payload and derived conclusions alike)
+  and is retracted by it (handleDeleteMessage frees its copy and its location list). What stays
+  is the `$s` state record durable adds at the first fact of any session; no pattern reads it
+  (every pattern tests `t`);
+- beta memory (left and right frames), connector frames and queued action frames: each frame
+  holds at least one message and is listed in that message's locations, so retracting the
+  message deletes the frame. The one frame without messages, made by a `not` node as first
+  pattern when its right memory empties, cannot arise: compiled patterns use no negation
+  (tests/test_engine_guards.py);
+- the agenda: a run ends at its fixpoint (the sentinel fired, the last completion found no
+  action), so every action frame was dispatched and deleted and the action context freed
+  (context pointers NULL, lockExpireTime 0, as in a new session);
+- pools and indexes: a deleted node returns to its pool's free list and an emptied hash chain
+  to UNDEFINED_HASH_OFFSET (0, what createStateNode's memset writes). Pools never shrink, so
+  their size is the largest one run needed, not a sum over runs. Reused offsets change no
+  order: frame chains are in insertion order (SET links at the head) and firings are sorted.
+tests/test_backends.py checks durable's own account after every fixture (no fact, no event)
+and every fixture in shuffled order against the reference evaluator; tests/test_properties.py
+generated pairs of incidents.
 """
 from __future__ import annotations
 
@@ -79,10 +107,17 @@ class _Run:
         self.facts = facts
         self.keys = facts.keys() if facts is not None else []
         self.sid = sid
-        self.asserted: set[str] = set()            # derived facts asserted in this session
+        self.asserted: dict[str, str] = {}         # derived fact asserted -> its retraction
 
 
-def _free(handle: int) -> None:
+def _free(handle: int, alive: set[str]) -> None:
+    # durable's delete_ruleset frees no session state: the kept session is deleted first
+    for sid in alive:
+        try:
+            _dre.delete_state(handle, sid)
+        except Exception:
+            pass
+    alive.clear()
     try:
         _dre.delete_ruleset(handle)
     except Exception:
@@ -196,7 +231,7 @@ def _may_pass(tests: list[dict], fact: dict) -> bool:
 
 
 class DurableRuleset:
-    """One registered durable ruleset; `evaluate` runs one short-lived session in it."""
+    """One registered durable ruleset; `evaluate` runs its kept session once and empties it."""
 
     _ids = itertools.count()
     _names = itertools.count()
@@ -212,15 +247,18 @@ class DurableRuleset:
         except Exception as exc:   # durable raises bare Exceptions with codes in the text
             raise EngineError(f"durable-rules rejected ruleset {plan.stratum}.{plan.index}: "
                               f"{explain_engine_error(exc)}") from None
-        # the ruleset is freed when this object is collected, or by close()
-        self._finalizer = weakref.finalize(self, _free, self.handle)
+        # the session kept between runs (at most one); it and the ruleset are freed when this
+        # object is collected, or by close()
+        self._alive: set[str] = set()
+        self._finalizer = weakref.finalize(self, _free, self.handle, self._alive)
         self._tails: dict[str, str] = {}       # atom key -> its encoded fact after index and sid
         self._bits: dict[str, int] = {}        # atom key -> the bits of the patterns it may pass
         # (action, atom keys) -> (possible firing, certain firing or None, derived levels to
         # assert): what a firing means depends only on the rule and the atoms it matched
         self._outcomes: dict[tuple, tuple] = {}
         self._parsed: dict[str, tuple] = {}    # firing message -> (action, what it matched)
-        self._concl: dict[tuple, str] = {}     # (code, level, sid) -> the conclusion's fact
+        self._concl: dict[tuple, tuple] = {}   # (code, level, sid) -> its fact, its retraction
+        self._rids: dict[str, tuple] = {}      # sid -> (retraction per atom index, the rest's)
         # levels of derived conclusions some pattern of the ruleset accepts: a T fact no pattern
         # accepts reaches no beta node (durable does not even store it), so it is not asserted
         self._accepts = _accepted_levels(plan)
@@ -233,14 +271,18 @@ class DurableRuleset:
         # reaches no beta node, so it is not sent (decided once per atom, see payload); nor is
         # one that passes only patterns of rules that cannot fire on this incident
         self._needs = _Needs(plan)
-        # One live session at a time (the lock) lets every session use the same id, so that
-        # firing messages repeat across incidents and their parse is cached. The id changes
-        # after any fault, so a session that could not be deleted is never joined again.
+        # One kept session (the lock: one run at a time) under one id, so that firing messages
+        # repeat across incidents and their parse is cached. The id changes after any fault or
+        # failed retraction, so a session that may hold facts is never joined again.
         self._sid = f"e{next(self._ids)}"
         self._prime()
 
     # ---- one session --------------------------------------------------------------------------
     def payload(self, facts, levels: dict[str, str], sid: str) -> str:
+        """The JSON list of durable facts for one session (see _payload)."""
+        return self._payload(facts, levels, sid)[0]
+
+    def _payload(self, facts, levels: dict[str, str], sid: str) -> tuple[str, str]:
         """The JSON list of durable facts for one session: the atoms some rule of the ruleset
         that can fire reads, the levels of earlier strata's conclusions it reads, and the
         sentinel. A rule can fire only if each of its patterns on atoms has an atom that may
@@ -260,13 +302,29 @@ class DurableRuleset:
             found = list(map(tails.get, keys))
         bits = list(map(self._bits.__getitem__, keys))
         used = self._needs.used(reduce(or_, bits, 0), self._needs.levels_held(levels))
-        out = [f'{{"id": "a{i}", "sid": "{sid}", {found[i]}'
-               for i, b in enumerate(bits) if b and b & used]
+        sent = [i for i, b in enumerate(bits) if b & used]
+        out = [f'{{"id": "a{i}", "sid": "{sid}", {found[i]}' for i in sent]
         for bucket, codes in self._level_facts:
             out.append(f'{{"h": {bucket}, "sid": "{sid}", "id": "L{bucket}", "t": "L", "k": 1, '
                        + ", ".join(f'"c{i}": "{levels[code]}"' for code, i in codes) + "}")
         out.append(f'{{"sid": "{sid}", "id": "end", "t": "{END}"}}')
-        return "[" + ", ".join(out) + "]"
+        return "[" + ", ".join(out) + "]", self._retraction(sent, len(keys), sid)
+
+    def _retraction(self, sent: list[int], n: int, sid: str) -> str:
+        """The JSON list that retracts the facts of a payload: only their ids (and session),
+        which is all durable's retract reads."""
+        found = self._rids.get(sid)
+        if found is None or len(found[0]) < n:
+            if found is None:
+                self._rids.clear()                  # the id changed: forget the old one's
+                found = [], ", ".join([f'{{"sid": "{sid}", "id": "L{bucket}"}}'
+                                       for bucket, _codes in self._level_facts]
+                                      + [f'{{"sid": "{sid}", "id": "end"}}'])
+            ids = found[0]
+            found = self._rids[sid] = (ids + [f'{{"sid": "{sid}", "id": "a{i}"}}'
+                                              for i in range(len(ids), n)], found[1])
+        ids, rest = found
+        return "[" + ", ".join([ids[i] for i in sent] + [rest]) + "]"
 
     def _tail(self, atom: dict) -> tuple[str, int]:
         """The atom's encoded fact after its index and session id, and the bits of the patterns
@@ -281,14 +339,16 @@ class DurableRuleset:
         return (encoded_tail(self.plan, atom), bits) if bits else ("", 0)
 
     def evaluate(self, facts, levels: dict[str, str]) -> list[Firing]:
-        """Run the ruleset on `facts` (and earlier strata's `levels`) in a fresh session."""
+        """Run the ruleset on `facts` (and earlier strata's `levels`) in its kept session."""
         with self._lock:
             sid = self._sid
-            return self.run(self.payload(facts, levels, sid), facts, sid)
+            payload, retraction = self._payload(facts, levels, sid)
+            return self.run(payload, facts, sid, retraction)
 
-    def run(self, payload: str, facts, sid: str) -> list[Firing]:
-        """Assert `payload` (a JSON list of facts of session `sid`), run the session to its
-        fixpoint, delete it and return the firings. The caller holds the lock."""
+    def run(self, payload: str, facts, sid: str, retraction: str | None = None) -> list[Firing]:
+        """Assert `payload` (a JSON list of facts of session `sid`, the kept one), run it to its
+        fixpoint, retract every fact the run asserted (the payload's by `retraction`, or by the
+        payload itself) and return the firings. The caller holds the lock."""
         run = _Run(facts, sid)
         offset = None
         handle, fire, complete = self.handle, self._fire, _dre.complete_and_start_action
@@ -307,17 +367,32 @@ class DurableRuleset:
             except Exception as exc:
                 raise EngineError(f"durable-rules failed in ruleset {self.plan.stratum}."
                                   f"{self.plan.index}: {explain_engine_error(exc)}") from None
+            if not run.ended:
+                raise EngineError(f"ruleset {self.plan.stratum}.{self.plan.index} did not reach "
+                                  "its fixpoint sentinel")
         except BaseException:
             self.faults += 1
             self._clean_up(run, offset)
             raise
-        if not self._delete(sid):
-            self._sid = f"e{next(self._ids)}"
-        if not run.ended:
-            raise EngineError(f"ruleset {self.plan.stratum}.{self.plan.index} did not reach "
-                              "its fixpoint sentinel")
+        self._empty(payload if retraction is None else retraction, run)
         found = run.firings
         return [found[key] for key in sorted(found)]
+
+    def _empty(self, retraction: str, run: _Run) -> None:
+        """Retract every fact the run asserted: the payload's (`retraction` names each by the
+        id it was stored under) and the derived conclusions. The session is then
+        as a new one (see the class docstring) and is kept for the next run, which spares
+        durable creating and deleting a session state per run. If anything fails, the session
+        is deleted and the id changes, so a session that may hold facts is never joined again."""
+        try:
+            _dre.retract_facts(self.handle, retraction)
+            if run.asserted:
+                _dre.retract_facts(self.handle, "[" + ", ".join(run.asserted.values()) + "]")
+        except Exception:
+            self._delete(run.sid)
+            self._sid = f"e{next(self._ids)}"
+            return
+        self._alive.add(run.sid)
 
     def _fire(self, message: str, run: _Run) -> None:
         """One firing. `message` is durable's JSON of the rule name and the facts it matched;
@@ -347,9 +422,9 @@ class DurableRuleset:
         if derived:
             asserted, sid = run.asserted, run.sid
             for level in derived:
-                fact = self._concl_fact(action.code, level, sid)
+                fact, rid = self._concl_fact(action.code, level, sid)
                 if fact not in asserted:      # asserting it again would change nothing
-                    asserted.add(fact)
+                    asserted[fact] = rid
                     self._assert(fact)
 
     def _outcome(self, action, refs: tuple, mkeys: tuple, durable: list) -> tuple:
@@ -400,12 +475,14 @@ class DurableRuleset:
         found = keep(self._parsed, message, (action, tuple(matched), getter), 10_000)
         return found
 
-    def _concl_fact(self, code: str, level: str, sid: str) -> str:
+    def _concl_fact(self, code: str, level: str, sid: str) -> tuple[str, str]:
+        """A derived conclusion's fact and the JSON that retracts it."""
         found = self._concl.get((code, level, sid))
         if found is None:
+            k = self.plan.code_ids[code]
             found = keep(self._concl, (code, level, sid),
-                         _concl_fact(code, level, sid, self.plan.buckets[code],
-                                     self.plan.code_ids[code]), 20_000)
+                         (_concl_fact(code, level, sid, self.plan.buckets[code], k),
+                          f'{{"sid": "{sid}", "id": "c{k}{level}"}}'), 20_000)
         return found
 
     def _assert(self, fact: str) -> None:
@@ -413,6 +490,7 @@ class DurableRuleset:
         _dre.assert_fact(self.handle, fact)
 
     def _delete(self, sid: str) -> bool:
+        self._alive.discard(sid)
         try:
             _dre.delete_state(self.handle, sid)
         except Exception:

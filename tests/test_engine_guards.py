@@ -153,44 +153,97 @@ def test_exception_in_an_action_becomes_an_engine_error(tmp_path: Path, monkeypa
     assert _statuses(Engine(kb).assess(doc, AS_OF))["test.both"] == "established"
 
 
-def test_a_session_that_could_not_be_deleted_is_never_joined_again(tmp_path: Path,
-                                                                  monkeypatch) -> None:
-    # every session of a ruleset reuses one id (so firing messages repeat and their parse is
-    # cached); if durable ever failed to delete one, its facts would still be there under that
-    # id, and the next incident would be joined with them. The id must change instead.
+def _stored(handle: int, sid: str):
+    """The facts durable holds in session `sid` (a list), or None when there is no such session."""
+    import durable_rules_engine as dre
+    try:
+        return json.loads(dre.get_facts(handle, sid))
+    except Exception as exc:
+        assert "309" in str(exc), exc                 # session not found
+        return None
+
+
+@pytest.mark.parametrize("delete_fails", [False, True])
+def test_a_session_that_could_not_be_emptied_is_never_joined_again(tmp_path: Path, monkeypatch,
+                                                                   delete_fails: bool) -> None:
+    # each rule set keeps one session across runs (one id, so firing messages repeat and their
+    # parse is cached) and retracts after each run what the run asserted. If durable ever failed
+    # to retract, facts of one incident would still be there under that id and the next
+    # incident would be joined with them: the session is deleted and the id changes instead
+    # (if even the delete fails, the stale session is left under an id never used again)
     from engine import session as session_module
     (stratum,) = compile_kb(_kb(tmp_path, JOIN_RULES), AS_OF).strata
     ruleset = DurableRuleset(stratum.rulesets[0], "guard")
-    facts = incident_facts(incident({"business": {"sector": "private", "role": "own"}}))
-    baseline = ruleset.evaluate(facts, {})
+    both = incident_facts(incident({"business": {"sector": "private", "role": "own"}}))
+    half = incident_facts(incident({"business": {"sector": "private", "role": "entrustee"}}))
+    baseline = ruleset.evaluate(both, {})
     assert {(f.rule, f.variant) for f in baseline} == {("test.both", "L"), ("test.both", "U")}
     sid = ruleset._sid
-    assert ruleset.evaluate(facts, {}) == baseline and ruleset._sid == sid   # reused when clean
+    assert ruleset.evaluate(both, {}) == baseline and ruleset._sid == sid   # kept when clean
+    assert ruleset._alive == {sid} and _stored(ruleset.handle, sid) == []
 
     real = session_module._dre
 
-    class NoDelete:
+    class Failing:
         def __getattr__(self, name):
             return getattr(real, name)
 
         @staticmethod
+        def retract_facts(handle, facts):
+            raise RuntimeError("injected: could not retract")
+
+        @staticmethod
         def delete_state(handle, sid):
-            raise RuntimeError("injected: could not delete")
-    monkeypatch.setattr(session_module, "_dre", NoDelete())
-    ruleset.evaluate(facts, {})                      # its session stays alive in durable
+            if delete_fails:
+                raise RuntimeError("injected: could not delete")
+            return real.delete_state(handle, sid)
+    monkeypatch.setattr(session_module, "_dre", Failing())
+    assert ruleset.evaluate(both, {}) == baseline    # the run itself was complete
     monkeypatch.setattr(session_module, "_dre", real)
-    assert ruleset._sid != sid
-    assert ruleset.evaluate(facts, {}) == baseline   # not joined with (or blocked by) the stale one
+    assert ruleset._sid != sid and sid not in ruleset._alive
+    if delete_fails:                                 # left behind with this incident's facts
+        assert len(_stored(ruleset.handle, sid)) >= 2
+    else:
+        assert _stored(ruleset.handle, sid) is None
+    assert ruleset.evaluate(half, {}) == []          # not joined with the stale facts
+    assert ruleset.evaluate(both, {}) == baseline
+    ruleset.close()
+
+
+def test_a_fault_deletes_the_kept_session_and_changes_its_id(tmp_path: Path, monkeypatch) -> None:
+    (stratum,) = compile_kb(_kb(tmp_path, JOIN_RULES), AS_OF).strata
+    ruleset = DurableRuleset(stratum.rulesets[0], "guard")
+    both = incident_facts(incident({"business": {"sector": "private", "role": "own"}}))
+    half = incident_facts(incident({"business": {"sector": "private", "role": "entrustee"}}))
+    baseline = ruleset.evaluate(both, {})
+    sid = ruleset._sid
+    original = DurableRuleset._fire
+
+    def failing(self, message, run):          # fails after the first rule's conclusion is asserted
+        original(self, message, run)
+        raise RuntimeError("injected")
+    monkeypatch.setattr(DurableRuleset, "_fire", failing)
+    with pytest.raises(EngineError, match="injected"):
+        ruleset.evaluate(both, {})
+    monkeypatch.undo()
+    assert ruleset._sid != sid and not ruleset._alive and _stored(ruleset.handle, sid) is None
+    assert ruleset.faults == 1
+    assert ruleset.evaluate(half, {}) == [] and ruleset.evaluate(both, {}) == baseline
+    assert ruleset._alive == {ruleset._sid}
+    ruleset.close()
 
 
 # ---- REPORT 4.3 / 4.4: facts no rule consumes; a batch with one unmatched fact -------------------
 
 def _payload_run(session: DurableRuleset, facts, extra_before=(), extra_after=()):
-    """Run `session` on the engine's own payload for `facts`, with raw facts added around it."""
-    sid = f"guard{id(extra_before)}-{len(extra_after)}"
+    """Run `session` on the engine's own payload for `facts`, with raw facts added around it; the
+    run retracts them all (by the payload itself), so its kept session is empty again."""
+    sid = session._sid
     body = json.loads(session.payload(facts, {}, sid))
     raw = [dict(f, sid=sid) for f in extra_before] + body + [dict(f, sid=sid) for f in extra_after]
-    return session.run(json.dumps(raw), facts, sid)
+    fired = session.run(json.dumps(raw), facts, sid)
+    assert session._sid == sid and _stored(session.handle, sid) == []
+    return fired
 
 
 def test_facts_no_rule_consumes_do_not_break_a_batch(tmp_path: Path) -> None:
