@@ -35,7 +35,9 @@ A kept session, retracted to empty, is a new one as far as any later run can tel
   (tests/test_engine_guards.py);
 - the agenda: a run ends at its fixpoint (the sentinel fired, the last completion found no
   action), so every action frame was dispatched and deleted and the action context freed
-  (context pointers NULL, lockExpireTime 0, as in a new session);
+  (context pointers NULL, lockExpireTime 0, as in a new session). A dispatched frame stays in
+  its messages' locations; retracting them finds it deleted (ERR_NODE_DISPATCHING or
+  ERR_NODE_DELETED, both passed over) and a reused frame is rewritten whole (copyLeftFrame);
 - pools and indexes: a deleted node returns to its pool's free list and an emptied hash chain
   to UNDEFINED_HASH_OFFSET (0, what createStateNode's memset writes). Pools never shrink, so
   their size is the largest one run needed, not a sum over runs. Reused offsets change no
