@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """appi-kb benchmark: prints figures, asserts nothing (see benchmarks/README.md).
 
-    python benchmarks/bench.py [--runs 7] [--incidents 1000] [--factors 1,2,4,8] [--skip ...]
+    python benchmarks/bench.py [--runs 7] [--incidents 1000] [--batch-runs 3] [--factors 1,2,4,8]
+                               [--skip ...]
 
 From one run, side by side (issue 6.7):
 (1) cold start: one `appi-kb assess` in a fresh process (KB cache warm, empty, off) against
@@ -11,7 +12,7 @@ From one run, side by side (issue 6.7):
 (3) the knowledge base x1, x2, x4, x8 (benchmarks/grow_kb.py): load + validate, compile,
     register, assess, and whether every fixture still passes;
 (4) N generated incidents (benchmarks/make_incidents.py) through `appi-kb assess DIR`, with
-    1 and 2 worker processes;
+    1 and 2 worker processes, alternating, medians of --batch-runs rounds;
 (5) memory, (6) the size of what was measured.
 The header and the footer say how busy the machine was: figures taken while other work runs
 are noisy, and CPU time suffers less from that than wall time.
@@ -375,33 +376,46 @@ def bench_scale(factors: list[int], fxs: list, work: Path) -> None:
 
 
 # ---- (4) batch ----------------------------------------------------------------------------------
-def bench_batch(count: int, work: Path, cache_root: Path) -> None:
+def bench_batch(count: int, work: Path, cache_root: Path, rounds: int) -> None:
     print(f"(4) {count:,} generated incidents through `appi-kb assess DIR` (JSON Lines)")
     from make_incidents import make
     folder = work / "incidents"
     make(count, folder)
     env = dict(os.environ, APPI_KB_CACHE_DIR=str(cache_root / "warm"))
     env.pop("APPI_KB_NO_CACHE", None)
-    times, digests = {}, {}
+    # --jobs 1 and --jobs 2 alternate, `rounds` times: the host's speed drifts by tens of percent
+    # within minutes, and a ratio of two runs taken minutes apart measures the drift as much as
+    # the workers
+    walls: dict[int, list[float]] = {1: [], 2: []}
+    cpus: dict[int, list[float]] = {1: [], 2: []}
+    digests: set[str] = set()
+    bad = size = 0
+    for _ in range(rounds):
+        for jobs in (1, 2):
+            out = work / f"out-{jobs}.jsonl"          # hundreds of MB: to a file, not to memory
+            with open(out, "wb") as sink:
+                wall, cpu, result = timed_run(
+                    cli_argv() + ["assess", str(folder), "--jobs", str(jobs)], env, stdout=sink)
+            if result.returncode not in (0, 2):
+                line(f"--jobs {jobs}", "fails", result.stderr.decode()[-300:])
+                print()
+                return
+            with open(out, "rb") as records:          # one line per input: an error record or not
+                bad = sum(1 for rec in records if rec.startswith(b'{"errors":'))
+            walls[jobs].append(wall)
+            cpus[jobs].append(cpu)
+            digests.add(_file_sha256(out))
+            size = out.stat().st_size
+            out.unlink()
     for jobs in (1, 2):
-        out = work / f"out-{jobs}.jsonl"              # hundreds of MB: to a file, not to memory
-        with open(out, "wb") as sink:
-            wall, cpu, result = timed_run(cli_argv() + ["assess", str(folder), "--jobs", str(jobs)],
-                                          env, stdout=sink)
-        if result.returncode not in (0, 2):
-            line(f"--jobs {jobs}", "fails", result.stderr.decode()[-300:])
-            print()
-            return
-        with open(out, "rb") as records:              # one line per input: an error record or not
-            bad = sum(1 for rec in records if rec.startswith(b'{"errors":'))
-        times[jobs] = wall
-        digests[jobs] = _file_sha256(out)
-        size = out.stat().st_size
-        out.unlink()
+        wall, cpu = statistics.median(walls[jobs]), statistics.median(cpus[jobs])
         line(f"--jobs {jobs}", f"{wall:.1f} s", f"{wall / count * 1000:.1f} ms per incident, "
              f"CPU {cpu:.1f} s; {count - bad} assessed, {bad} refused; {size / 1e6:,.0f} MB out")
-    line("2 workers vs 1", f"{times[1] / times[2]:.2f}×", "target ≥ 1.8× on 2 free cores")
-    line("same output with 1 and 2 workers", "yes" if digests[1] == digests[2] else "NO")
+    pairs = " ".join(f"{a / b:.2f}" for a, b in zip(walls[1], walls[2]))
+    line("2 workers vs 1", f"{statistics.median(walls[1]) / statistics.median(walls[2]):.2f}×",
+         "target ≥ 1.8× on 2 free cores")
+    line("", "", f"medians of {rounds} interleaved runs; each round's ratio: {pairs}")
+    line("same output with 1 and 2 workers", "yes" if len(digests) == 1 else "NO")
     print()
 
 
@@ -428,6 +442,8 @@ def report_size(kb) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=7, help="repetitions behind each median (7)")
+    parser.add_argument("--batch-runs", type=int, default=3,
+                        help="interleaved --jobs 1 / --jobs 2 runs behind the batch medians (3)")
     parser.add_argument("--incidents", type=int, default=1000,
                         help="generated incidents for the batch figure (1000)")
     parser.add_argument("--factors", default="1,2,4,8", help="KB sizes to grow (1,2,4,8)")
@@ -447,7 +463,7 @@ def main() -> None:
         if "scale" not in args.skip:
             bench_scale([int(x) for x in args.factors.split(",")], fxs, work)
         if "batch" not in args.skip:
-            bench_batch(args.incidents, work, work / "cache")
+            bench_batch(args.incidents, work, work / "cache", args.batch_runs)
     print("(5) peak memory of this process after (2)")
     line("ru_maxrss", f"{peak:.1f} MiB")
     print()
