@@ -240,6 +240,9 @@ def parse_yaml(text: str, display: str, loader_class: type | None = None) -> Doc
         loader.dispose()
 
 
+_FLOW = {"while parsing a flow sequence": ("[", "]"), "while parsing a flow mapping": ("{", "}")}
+
+
 def _syntax_error(exc: yaml.YAMLError, display: str) -> InputError:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
@@ -256,6 +259,13 @@ def _syntax_error(exc: yaml.YAMLError, display: str) -> InputError:
         mark = context_mark
         message = "YAML syntax error: a quoted value is opened on this line and never closed"
         hint = "close the quote at the end of the value (or remove it)"
+    elif context in _FLOW and context_mark and mark and mark.line > context_mark.line:
+        # a [ or { left open is noticed lines later, where the next key appears: name the line
+        # where it was opened
+        opener, closer = _FLOW[context]
+        mark = context_mark
+        message = f"YAML syntax error: a {opener} opened on this line is never closed"
+        hint = f"close it with {closer} at the end of the same line"
     return InputError(message, file=display, line=mark.line + 1 if mark else None,
                       kind="syntax", hint=hint)
 

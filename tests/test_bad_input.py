@@ -15,9 +15,15 @@ KB_LINE = f"knowledge base: appi-kb {load_yaml(RULES_DIR / 'kb.yaml').data['kb']
 
 # file -> (line named in the message or None, words of the message, words of the fix)
 CASES = {
-    "syntax_error.yaml": (3, ["YAML syntax error"], ["check indentation and quoting"]),
+    "bad_indentation.yaml": (4, ["YAML syntax error"], ["check indentation and quoting"]),
+    # an unclosed { is noticed on the next line; the line to fix is the one that opened it
+    "syntax_error.yaml": (2, ["YAML syntax error", "a { opened on this line is never closed"],
+                          ["close it with }"]),
     # the parser notices at the end of the file; the line to fix is where the quote was opened
     "unclosed_quote.yaml": (4, ["YAML syntax error", "never closed"], ["close the quote"]),
+    # the same for a [ list: the parser stops at the next key, two lines further down
+    "unclosed_list.yaml": (5, ["YAML syntax error", "a [ opened on this line is never closed"],
+                           ["close it with ]"]),
     "schema_violation.yaml": (4, ["unknown key 'evnt'"], ["did you mean 'event'?"]),
     "unknown_fact.yaml": (5, ["unknown key 'colour' in event"], ["allowed keys:", "kinds"]),
     "unknown_data_item.yaml": (5, ["data.items[1]", "'credit_card_numbr'", "not an allowed value"],

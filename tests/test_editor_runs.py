@@ -30,7 +30,8 @@ def test_test_reports_every_fixture_when_some_are_malformed(run):
     # what is wrong with each is on stderr, one line per problem, file:line first
     problems = r.stderr.splitlines()
     assert len(problems) == 3, problems
-    assert problems[0].startswith("tests/data/fixtures/mixed/b-malformed-yaml.yaml:5: ")
+    # (the line where its unclosed { was opened)
+    assert problems[0].startswith("tests/data/fixtures/mixed/b-malformed-yaml.yaml:4: ")
     assert problems[1].startswith("tests/data/fixtures/mixed/c-bad-status.yaml:9: ") \
         and "yes_please" in problems[1]
     assert problems[2].startswith("tests/data/fixtures/mixed/e-duplicate-id.yaml:3: fixture id "

@@ -11,7 +11,7 @@ LOADERS = [pytest.param(_Loader, id="default"), pytest.param(PURE_LOADER, id="pu
 CASES = {
     "alias": ("a: &x [1]\nb: *x\n", "alias", 2),
     "duplicate": ("a: 1\na: 2\n", "duplicate_key", 2),
-    "syntax": ("a: [1\nb: 2\n", "syntax", 2),
+    "syntax": ("a: [1\nb: 2\n", "syntax", 1),        # named where the [ was opened
     "two documents": ("a: 1\n---\nb: 2\n", "syntax", 2),
     "python tag": ("a: !!python/object:os.system x\n", "syntax", 1),
     "empty": ("# nothing\n", "empty", None),
