@@ -83,6 +83,11 @@ def rule_name(message: str) -> str:
     return message[2:message.index('":{', 2)]
 
 
+def _ref(sid: str, fact_id: str) -> str:
+    """What durable's retract reads of a fact: its session and its id."""
+    return f'{{"sid": "{sid}", "id": "{fact_id}"}}'
+
+
 def _concl_fact(code: str, level: str, sid: str, bucket: int, k: int) -> str:
     # every fact the engine sends has an explicit id (a conclusion's: its code and level), which
     # spares durable computing one from a sort and hash of all its properties (calculateId)
@@ -319,12 +324,11 @@ class DurableRuleset:
         if found is None or len(found[0]) < n:
             if found is None:
                 self._rids.clear()                  # the id changed: forget the old one's
-                found = [], ", ".join([f'{{"sid": "{sid}", "id": "L{bucket}"}}'
-                                       for bucket, _codes in self._level_facts]
-                                      + [f'{{"sid": "{sid}", "id": "end"}}'])
+                found = [], ", ".join([_ref(sid, f"L{bucket}") for bucket, _ in self._level_facts]
+                                      + [_ref(sid, "end")])
             ids = found[0]
-            found = self._rids[sid] = (ids + [f'{{"sid": "{sid}", "id": "a{i}"}}'
-                                              for i in range(len(ids), n)], found[1])
+            found = self._rids[sid] = (ids + [_ref(sid, f"a{i}") for i in range(len(ids), n)],
+                                       found[1])
         ids, rest = found
         return "[" + ", ".join([ids[i] for i in sent] + [rest]) + "]"
 
@@ -391,8 +395,7 @@ class DurableRuleset:
             if run.asserted:
                 _dre.retract_facts(self.handle, "[" + ", ".join(run.asserted.values()) + "]")
         except Exception:
-            self._delete(run.sid)
-            self._sid = f"e{next(self._ids)}"
+            self._discard(run.sid)
             return
         self._alive.add(run.sid)
 
@@ -484,7 +487,7 @@ class DurableRuleset:
             k = self.plan.code_ids[code]
             found = keep(self._concl, (code, level, sid),
                          (_concl_fact(code, level, sid, self.plan.buckets[code], k),
-                          f'{{"sid": "{sid}", "id": "c{k}{level}"}}'), 20_000)
+                          _ref(sid, f"c{k}{level}")), 20_000)
         return found
 
     def _assert(self, fact: str) -> None:
@@ -526,8 +529,12 @@ class DurableRuleset:
                 _dre.abandon_action(self.handle, offset)
             except Exception:
                 pass
-        self._delete(run.sid)
-        self._sid = f"e{next(self._ids)}"     # never reuse the id of a failed session
+        self._discard(run.sid)
+
+    def _discard(self, sid: str) -> None:
+        """Delete a session that may still hold facts, and never use its id again."""
+        self._delete(sid)
+        self._sid = f"e{next(self._ids)}"
 
     def close(self) -> None:
         self._finalizer()
