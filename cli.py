@@ -78,12 +78,11 @@ def _write(text: str, err: bool = False) -> None:
         raise click.exceptions.Exit(EXIT_OK) from None
 
 
-def _write_bytes(outcome) -> None:
+def _write_bytes(stream, outcome) -> None:
     """One batch JSON line (engine/batch.py: bytes, or where a worker spooled them), to stdout."""
-    from engine import batch
     try:
         sys.stdout.flush()
-        batch.write(outcome, sys.stdout.buffer)
+        stream.write(outcome)
         sys.stdout.buffer.flush()
     except BrokenPipeError:
         sys.stderr = open(os.devnull, "w")
@@ -271,12 +270,12 @@ def _assess(incident: str, as_of: str | None, fixture_ok: bool = False) -> tuple
 def _assess_one_line(incident: str, as_of: str | None):
     """One input of a batch, as a JSON line or an error record (engine/batch.py). Runs in a
     worker process: every outcome is returned, nothing is raised, nothing is printed."""
-    from engine.batch import Outcome, dumps, error_outcome
+    from engine.batch import error_outcome, line
     from engine.paths import display
     name = display(incident)
     try:
         _, a = _assess(incident, as_of)
-        return Outcome(dumps(a), (), EXIT_OK)
+        return line(a)
     except InputErrors as exc:
         return error_outcome(name, exc.errors, EXIT_INPUT)
     except InputError as exc:
@@ -308,12 +307,13 @@ def _assess_many(incidents: tuple[str, ...], as_of: str | None, fmt: str | None,
     # one KB for the whole batch, as its files were when it started: every line answers from
     # the same rules (and the files are not walked again for each input)
     _BATCH["engine"] = _engine()
+    stream = batch.Stream(sys.stdout.buffer)
     try:
         for outcome in batch.run(items, partial(_assess_one_line, as_of=as_of), jobs,
                                  warm=_engine):
             if outcome.messages:
                 _write("".join(m + "\n" for m in outcome.messages), err=True)
-            _write_bytes(outcome)
+            _write_bytes(stream, outcome)
             code = max(code, outcome.code)
     finally:
         _BATCH.clear()
@@ -354,7 +354,8 @@ def main() -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown", "jsonl"]),
               default=None, help="text for people (default for one file), json for tools "
               "(schemas/assessment.schema.json), markdown for reports, jsonl: one assessment "
-              "per line (default, and the only format, for several files or a folder).")
+              "per line, each rules table once on its own line and named by its SHA-256 "
+              "(default, and the only format, for several files or a folder).")
 @click.option("--jobs", type=click.IntRange(min=0), default=1, show_default=True, metavar="N",
               help="Worker processes for several incidents (0: one per CPU).")
 @click.option("--full", is_flag=True, help="The whole report after the one-screen answer: every "

@@ -99,7 +99,7 @@ def test_receipt_footer(assess, sections):
     assert f"Knowledge base: {r['kb_id']} {r['kb_version']}" in receipt
     assert f"SHA-256 of the rule files: {r['rules_sha256']}" in receipt
     assert "Assessment date (source): 2024-04-01 — from " in receipt and "(dates.learned)" in receipt
-    assert "Schemas: assessment 2.1.0" in receipt
+    assert "Schemas: assessment 2.2.0" in receipt
     assert f"durable_rules {r['engine']['durable_rules']}" in receipt
 
 
