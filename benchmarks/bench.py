@@ -12,7 +12,8 @@ From one run, side by side (issue 6.7):
 (3) the knowledge base x1, x2, x4, x8 (benchmarks/grow_kb.py): load + validate, compile,
     register, assess, and whether every fixture still passes;
 (4) N generated incidents (benchmarks/make_incidents.py) through `appi-kb assess DIR`, with
-    1 and 2 worker processes, alternating, medians of --batch-runs rounds;
+    1 and 2 worker processes, alternating, medians of --batch-runs rounds; beside them the host's
+    own ceiling: two independent one-worker processes on the two halves, at once;
 (5) memory, (6) the size of what was measured.
 The header and the footer say how busy the machine was: figures taken while other work runs
 are noisy, and CPU time suffers less from that than wall time.
@@ -390,7 +391,13 @@ def bench_batch(count: int, work: Path, cache_root: Path, rounds: int) -> None:
     cpus: dict[int, list[float]] = {1: [], 2: []}
     digests: set[str] = set()
     bad = size = 0
+    # what two cores give this host with no coordination at all: two independent `--jobs 1`
+    # processes, each on half of the incidents, at the same time. On a VM whose second vCPU is
+    # not a free core the ratio of 2 workers is bounded by this, not by the workers
+    halves = _halves(folder, work / "halves")
+    pairs_wall: list[float] = []
     for _ in range(rounds):
+        pairs_wall.append(_two_at_once(halves, work, env))
         for jobs in (1, 2):
             out = work / f"out-{jobs}.jsonl"          # hundreds of MB: to a file, not to memory
             with open(out, "wb") as sink:
@@ -416,7 +423,41 @@ def bench_batch(count: int, work: Path, cache_root: Path, rounds: int) -> None:
          "target ≥ 1.8× on 2 free cores")
     line("", "", f"medians of {rounds} interleaved runs; each round's ratio: {pairs}")
     line("same output with 1 and 2 workers", "yes" if len(digests) == 1 else "NO")
+    ceiling = statistics.median(walls[1]) / statistics.median(pairs_wall)
+    line("host: 2 independent processes vs 1", f"{ceiling:.2f}×",
+         "each `--jobs 1` on half of the incidents, at once: what 2 cores give with no sharing")
+    line("", "", "each round: " + " ".join(f"{a / b:.2f}" for a, b in zip(walls[1], pairs_wall))
+         + f"; 2 workers reach {statistics.median(walls[1]) / statistics.median(walls[2]) / ceiling:.0%}"
+         " of it")
     print()
+
+
+def _halves(folder: Path, into: Path) -> list[Path]:
+    """The incidents of `folder` in two folders, alternately (so both halves hold alike inputs)."""
+    out = [into / "a", into / "b"]
+    for half in out:
+        half.mkdir(parents=True, exist_ok=True)
+    for i, src in enumerate(sorted(folder.iterdir())):
+        shutil.copy(src, out[i % 2] / src.name)
+    return out
+
+
+def _two_at_once(halves: list[Path], work: Path, env: dict) -> float:
+    """Wall seconds for one `appi-kb assess HALF` per half, started together, until both end."""
+    start = time.perf_counter()
+    procs = []
+    for i, half in enumerate(halves):
+        sink = open(work / f"half-{i}.jsonl", "wb")
+        procs.append((subprocess.Popen(cli_argv() + ["assess", str(half), "--jobs", "1"],
+                                       stdout=sink, stderr=subprocess.DEVNULL, env=env, cwd=ROOT),
+                      sink))
+    for proc, sink in procs:
+        proc.wait(timeout=3600)
+        sink.close()
+    wall = time.perf_counter() - start
+    for i in range(len(halves)):
+        (work / f"half-{i}.jsonl").unlink()
+    return wall
 
 
 # ---- (5) memory, (6) size ----------------------------------------------------------------------
