@@ -74,6 +74,8 @@ class Resolver:
         self._codes: dict[str, CodeState] = {}
         self.producers: dict[str, list[str]] = producers_of(ckb)
         self._memo = {} if memo is None else memo
+        self._silent_memo = _shared(ckb, "_silent")        # see _silent
+        self._quiet_codes = _shared(ckb, "_not_established")   # see code
 
     def add(self, firings: list[Firing]) -> None:
         for f in firings:
@@ -84,59 +86,76 @@ class Resolver:
         st = self._rules.get(rid)
         if st is not None:
             return st
-        st = RuleState(rid)
         fs = self.firings.get(rid)
-        if fs:                                  # most rules do not fire: nothing to weigh but exceptions
-            judgment = self.ckb.rules[rid].version.judgment is not None
-            certain = [f for f in fs if f.variant == "L"]
-            st.fired = "certain" if certain else "possible"
-            if certain and not judgment:
-                st.raw = "T"
+        if not fs:
+            st = self._rules[rid] = self._silent(rid)
+            return st
+        st = RuleState(rid)
+        judgment = self.ckb.rules[rid].version.judgment is not None
+        certain = [f for f in fs if f.variant == "L"]
+        st.fired = "certain" if certain else "possible"
+        if certain and not judgment:
+            st.raw = "T"
+            st.derivations = [self._derivation(f) for f in certain]
+            st.since = _earliest(d["since"] for d in st.derivations)
+        else:
+            st.raw = "M"
+            opens: set[Open] = set()
+            if certain:                                # a judgment whose facts are all there
+                opens.add(Open("judgment", rid))
                 st.derivations = [self._derivation(f) for f in certain]
-                st.since = _earliest(d["since"] for d in st.derivations)
             else:
-                st.raw = "M"
-                opens: set[Open] = set()
-                if certain:                                # a judgment whose facts are all there
+                possible = [f for f in fs if f.variant == "U"]
+                inherited: set[str] = set()
+                pure = True
+                for f in possible:
+                    opens |= self._opens_of(f)
+                    via = self._unless_of(f)
+                    if via is None:
+                        pure = False
+                    else:
+                        inherited |= via
+                if judgment:
                     opens.add(Open("judgment", rid))
-                    st.derivations = [self._derivation(f) for f in certain]
-                else:
-                    possible = [f for f in fs if f.variant == "U"]
-                    inherited: set[str] = set()
-                    pure = True
-                    for f in possible:
-                        opens |= self._opens_of(f)
-                        via = self._unless_of(f)
-                        if via is None:
-                            pure = False
-                        else:
-                            inherited |= via
-                    if judgment:
-                        opens.add(Open("judgment", rid))
-                    elif pure and inherited:
-                        st.unless = sorted(inherited)   # holds unless an exception below applies
-                    st.derivations = [self._derivation(f) for f in possible]
-                st.opens = frozenset(opens)
-            st.final = st.raw
+                elif pure and inherited:
+                    st.unless = sorted(inherited)   # holds unless an exception below applies
+                st.derivations = [self._derivation(f) for f in possible]
+            st.opens = frozenset(opens)
+        st.final = st.raw
         defeaters = self.ckb.defeaters.get(rid)
         if defeaters:
-            st.weighed = [(d, self.rule(d).final) for d in defeaters]
-            if st.raw != "F":
-                winners = [d for d, fin in st.weighed if fin == "T"]
-                maybes = [d for d, fin in st.weighed if fin == "M"]
-                if winners:
-                    st.final = "X"
-                    st.defeated_by = winners
-                elif maybes:
-                    st.final = "M"
-                    if st.raw == "T" or st.unless:
-                        st.unless = sorted(set(st.unless) | set(maybes))   # only exceptions are open
-                    extra = set(st.opens)
-                    for d in maybes:
-                        extra |= self.rule(d).opens
-                    st.opens = frozenset(extra)
+            st.weighed = [(d, self.rule(d).final) for d in defeaters]   # it fired: weigh them
+            winners = [d for d, fin in st.weighed if fin == "T"]
+            maybes = [d for d, fin in st.weighed if fin == "M"]
+            if winners:
+                st.final = "X"
+                st.defeated_by = winners
+            elif maybes:
+                st.final = "M"
+                if st.raw == "T" or st.unless:
+                    st.unless = sorted(set(st.unless) | set(maybes))   # only exceptions are open
+                extra = set(st.opens)
+                for d in maybes:
+                    extra |= self.rule(d).opens
+                st.opens = frozenset(extra)
         self._rules[rid] = st
         return st
+
+    def _silent(self, rid: str) -> RuleState:
+        """The state of a rule that did not fire: F, whatever its exceptions did (they act only
+        on a rule that fired), and what they did (`weighed`) is all that varies. Most rules do
+        not fire in an assessment: one shared, read-only state per compiled KB, rule and weighing
+        rather than a new one each time."""
+        memo = self._silent_memo
+        defeaters = self.ckb.defeaters.get(rid)
+        key = (rid, tuple((d, self.rule(d).final) for d in defeaters)) if defeaters else rid
+        found = memo.get(key)
+        if found is None:
+            found = RuleState(rid)
+            if defeaters:
+                found.weighed = list(key[1])
+            keep(memo, key, found, _MEMO_LIMIT)
+        return found
 
     def _derivation(self, f: Firing) -> dict:
         """What a firing rests on: the facts, the conclusions (with their levels), the dates of
@@ -224,8 +243,11 @@ class Resolver:
         producers = self.producers.get(code, [])
         if self.firings.keys().isdisjoint(producers):
             # none of its rules fired: not established, whatever their exceptions did (an
-            # exception only acts on a rule that fired); the same state in every assessment
-            cs = self._codes[code] = _not_established(self.ckb, code)
+            # exception only acts on a rule that fired); one read-only state per compiled KB
+            cs = self._quiet_codes.get(code)
+            if cs is None:
+                cs = self._quiet_codes[code] = CodeState(code, NOT_ESTABLISHED, "F", [])
+            self._codes[code] = cs
             return cs
         t, m, x = [], [], []
         for r in producers:
@@ -273,16 +295,14 @@ def producers_of(ckb: CompiledKB) -> dict[str, list[str]]:
     return found
 
 
-def _not_established(ckb: CompiledKB, code: str) -> CodeState:
-    """The state of a conclusion none of whose rules fired, one object per compiled KB and code
-    (read only, like every state the resolver hands out)."""
-    memo = ckb.__dict__.get("_not_established")
+def _shared(ckb: CompiledKB, name: str) -> dict:
+    """A memo kept on the compiled KB, shared by the resolvers of every assessment of it:
+    "_silent": rule id, or (rule id, weighing of its exceptions) -> the state of that rule not
+    firing; "_not_established": code -> the state of a conclusion none of whose rules fired."""
+    memo = ckb.__dict__.get(name)
     if memo is None:
-        memo = ckb.__dict__["_not_established"] = {}
-    found = memo.get(code)
-    if found is None:
-        found = memo[code] = CodeState(code, NOT_ESTABLISHED, "F", [])
-    return found
+        memo = ckb.__dict__[name] = {}
+    return memo
 
 
 def _earliest(dates) -> str | None:
