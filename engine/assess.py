@@ -23,6 +23,7 @@ from .errors import InputError
 from .evaluator import BACKENDS, Backend, make_backend
 from .facts import FactSet, incident_facts
 from .grounds import why_not
+from .jsonfast import compact_bytes
 from .memo import keep
 from .model import KB, Citation
 from .paths import RULES_DIR, display
@@ -235,20 +236,28 @@ class _Static:
         self.memo: dict[int, tuple] = {id(p): (p, None)
                                        for p in (self.rules, self.value_labels, self.sections)}
         self.quiet_conclusions: dict[str, dict] = {}
+        self._shown: dict[tuple, dict] = {}
         self.firing_memo: dict = {}      # engine/resolve.py: what each firing's atoms say
-        self._watched: dict[str, frozenset] = {}
         self._heads: dict[str, dict] = {}
         self.shared: dict[tuple, dict] = {}
-        self._order: list[str] | None = None
+        self._order: list[tuple] | None = None
 
-    def reading_order(self, resolver: Resolver, kb: KB) -> list[str]:
-        """The conclusion codes an assessment lists, by section, order, code (the same for every
-        assessment of this compiled KB)."""
+    def plan(self, resolver: Resolver, kb: KB, ckb: CompiledKB) -> list[tuple]:
+        """The conclusions an assessment lists, by section, order, code, each with the rules that
+        conclude it and the rules whose firing would change it (those and their exceptions):
+        (code, producers, watched). The same for every assessment of this compiled KB."""
         if self._order is None:
-            self._order = sorted(
+            codes = sorted(
                 (code for code in resolver.all_codes() if code in kb.conclusions),
                 key=lambda code: (kb.sections[kb.conclusions[code].section].order,
                                   kb.conclusions[code].order, code))
+            plan = []
+            for code in codes:
+                producers = resolver.producers.get(code, [])
+                watched = frozenset(producers + [d for rid in producers
+                                                 for d in ckb.defeaters.get(rid, [])])
+                plan.append((code, producers, watched))
+            self._order = plan
         return self._order
 
     def once(self, key: tuple, make) -> dict:
@@ -260,6 +269,21 @@ class _Static:
             found = self.shared[key] = make()
         return found
 
+    def shown(self, quiet: dict, displayed: bool) -> dict:
+        """The entry of a quiet conclusion with whether it is displayed: one shared, read-only
+        entry per conclusion and answer, whose canonical text the output hash writes once
+        (engine/receipt.py reads `memo` for the items of the conclusions list too)."""
+        key = (quiet["code"], displayed)
+        found = self._shown.get(key)
+        if found is None:
+            found = self._shown[key] = dict(quiet, displayed=displayed)
+            self.memo[id(found)] = (found, compact_bytes(found))
+        return found
+
+    def own(self, entry: dict) -> dict:
+        """`entry`, or a copy of it if it is a shared one (the caller is about to add to it)."""
+        return dict(entry) if self.memo.get(id(entry), (None,))[0] is entry else entry
+
     def conclusion_head(self, code: str, kb: KB) -> dict:
         """What a conclusion's entry says whatever the incident: code, label (as dated on the
         day), section, order, headline, what to show, the label of the negative answer."""
@@ -270,14 +294,6 @@ class _Static:
                 "code": code, "label": self.conclusions[code][0], "section": cdef.section,
                 "order": cdef.order, "headline": cdef.headline, "show": cdef.show,
                 "negative_label": cdef.negative_label}
-        return found
-
-    def watched(self, code: str, producers: list[str], ckb: CompiledKB) -> frozenset:
-        """The rules whose firing would change `code`: its producers and their exceptions."""
-        found = self._watched.get(code)
-        if found is None:
-            found = self._watched[code] = frozenset(
-                producers + [d for rid in producers for d in ckb.defeaters.get(rid, [])])
         return found
 
 
@@ -300,12 +316,8 @@ class _Builder:
         if self.static is None:
             self.static = _Static(self.kb, self.ckb, day)
         # in reading order: by section, then the conclusion's order, then its code
-        concls = [self.conclusion(code) for code in self.static.reading_order(self.r, self.kb)]
-        flagged = _scope.flags(self.kb.scope)      # 対象外・要確認: the regime, why, where to look
-        for c in concls:
-            if c["code"] in flagged and c["status"] == ESTABLISHED:
-                e = flagged[c["code"]]
-                c["scope"] = {k: e[k] for k in ("id", "title", "reason", "where", "url") if k in e}
+        concls = [self.conclusion(*step) for step in self.static.plan(self.r, self.kb, self.ckb)]
+        shared = self.static.quiet_conclusions
         questions: dict[str, dict] = {}
         reviews: dict[str, dict] = {}
         present = {k for k, v in doc.data.items() if v not in (None, {}, [])}
@@ -314,11 +326,15 @@ class _Builder:
         if not any(present & set(s.needs_input) for s in self.kb.sections.values()):
             present |= {part for s in self.kb.sections.values() for part in s.needs_input}
         needs_of = self.static.needs
-        for c in concls:
+        for i, c in enumerate(concls):
             needs = needs_of[c["section"]]
-            c["displayed"] = (_displayed(c) and (not needs or not present.isdisjoint(needs))
-                              and not self._moot(c))
-            if not c["displayed"]:
+            displayed = (_displayed(c) and (not needs or not present.isdisjoint(needs))
+                         and not self._moot(c))
+            if shared.get(c["code"]) is c:      # a quiet conclusion: one shared entry per answer
+                c = concls[i] = self.static.shown(c, displayed)
+            else:
+                c["displayed"] = displayed
+            if not displayed:
                 continue
             for key in ("deadline", "window"):      # a date that cannot be computed yet
                 for q in (c.get(key) or {}).get("questions", []):
@@ -338,8 +354,14 @@ class _Builder:
         # a negative answer shown to the reader carries each ground checked and why it fails
         grounds = why_not(self.kb, self.ckb, self.facts, self.r,
                           [c["code"] for c in concls if c["displayed"]])
-        for c in concls:
+        flagged = _scope.flags(self.kb.scope)      # 対象外・要確認: the regime, why, where to look
+        for i, c in enumerate(concls):
+            if c["code"] in flagged and c["status"] == ESTABLISHED:
+                e = flagged[c["code"]]
+                c = concls[i] = self.static.own(c)
+                c["scope"] = {k: e[k] for k in ("id", "title", "reason", "where", "url") if k in e}
             if c["code"] in grounds:
+                c = concls[i] = self.static.own(c)
                 c["why_not"] = grounds[c["code"]]
         meta = doc.data.get("incident", {})
         out = {
@@ -383,17 +405,16 @@ class _Builder:
         return out
 
     # ---- one conclusion ----------------------------------------------------------------------
-    def conclusion(self, code: str) -> dict:
-        producers = self.r.producers.get(code, [])
+    def conclusion(self, code: str, producers: list[str], watched: frozenset) -> dict:
         # a conclusion none of whose rules (or their exceptions) fired is not established and
-        # reads the same in every assessment of this KB and day: built once (a copy is returned:
-        # the caller adds to it)
-        if self.r.firings.keys().isdisjoint(self.static.watched(code, producers, self.ckb)):
+        # reads the same in every assessment of this KB and day: built once, shared (build()
+        # swaps it for the shared entry that also says whether it is displayed)
+        if self.r.firings.keys().isdisjoint(watched):
             found = self.static.quiet_conclusions.get(code)
             if found is None:
                 cs = self.r.code(code)
                 found = self.static.quiet_conclusions[code] = self._conclusion(code, cs, producers)
-            return dict(found)
+            return found
         return self._conclusion(code, self.r.code(code), producers)
 
     def _conclusion(self, code: str, cs, producers: list[str]) -> dict:

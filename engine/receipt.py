@@ -169,12 +169,26 @@ def output_sha256(assessment: dict, kb_root: Path | None = None, memo: dict | No
                 memo[id(value)] = (value, text)
         elif key == "rules":                # a rules table not shared (a document read back)
             text = _shared_text(key, value, relocate)
+        elif memo and type(value) is list:
+            text = _list_text(value, memo)
         else:
             text = compact_bytes(value)
         digest.update((("," if i else "") + _encode_str(key) + ":").encode())
         digest.update(text)
     digest.update(b"}")
     return digest.hexdigest()
+
+
+def _list_text(items: list, memo: dict) -> bytes:
+    """compact_bytes(items), written item by item: an item `memo` holds with its text (an entry
+    shared by every assessment of a KB and day, like a conclusion none of whose rules fired) is
+    not written again. The same bytes: a compact list is its items' texts joined by commas."""
+    parts = []
+    for item in items:
+        found = memo.get(id(item))
+        parts.append(found[1] if found is not None and found[0] is item and found[1] is not None
+                     else compact_bytes(item))
+    return b"[" + b",".join(parts) + b"]"
 
 
 def _shared_text(key: str, value: Any, relocate) -> bytes:
