@@ -237,6 +237,8 @@ class _Static:
                                        for p in (self.rules, self.value_labels, self.sections)}
         self.quiet_conclusions: dict[str, dict] = {}
         self._shown: dict[tuple, dict] = {}
+        self.open_points: dict[frozenset, tuple] = {}    # open points -> (questions, reviews)
+        self.fixed_outputs: dict[str, dict] = {}      # rule id -> outputs that read no facts
         self.firing_memo: dict = {}      # engine/resolve.py: what each firing's atoms say
         self._heads: dict[str, dict] = {}
         self.shared: dict[tuple, dict] = {}
@@ -420,7 +422,7 @@ class _Builder:
     def _conclusion(self, code: str, cs, producers: list[str]) -> dict:
         rule = self.r.rule
         once = self.static.once           # entries that read the same in every assessment
-        rules, exceptions, qs, rvs = [], {}, {}, {}
+        rules, exceptions = [], {}
         # producers are in id order: a stable sort by status keeps that order within a status
         if len(producers) > 1:
             producers = sorted(producers, key=lambda r: _RANK[rule(r).final])
@@ -430,33 +432,50 @@ class _Builder:
             for d, fin in st.weighed:
                 exceptions[d] = once(("x", d, fin), lambda: {
                     "rule": d, "version": self.static.versions[d], "status": _final_word(fin)})
-        if cs.opens:
-            for o in sorted(cs.opens):          # by kind, then ref
-                if o.kind == "judgment":
-                    rvs[o.ref] = once(("r", o.ref), lambda: {
-                        "rule": o.ref, "version": self.static.versions[o.ref]})
-                    continue
-                for ref in self._asked(o.ref):
-                    if o.kind == "possible" and ref == o.ref:
-                        fdef = self.vocab.get(ref)
-                        qs[ref] = {"fact": ref, "label": fdef.label, "question": fdef.question,
-                                   "confirm": self.facts.possible.get(ref, [])}
-                    else:
-                        qs[ref] = once(("q", ref), lambda: self._question(ref))
         entry: dict[str, Any] = dict(self.static.conclusion_head(code, self.kb))
         entry["status"] = cs.status
         entry["since"] = cs.since
         entry["unless"] = cs.unless
         entry["rules"] = rules
         entry["exceptions"] = [exceptions[k] for k in sorted(exceptions)]
-        entry["questions"] = [qs[k] for k in sorted(qs)]
-        entry["reviews"] = [rvs[k] for k in sorted(rvs)]
+        entry["questions"], entry["reviews"] = self.open_points(cs.opens) if cs.opens else ([], [])
         if cs.status in _WITH_OUTPUTS:
             entry.update(self.outputs(code, cs))
             action = entry.get("values", {}).get("action")
             if action is not None and self.kb.actions_done_fact:
                 entry["done"] = action in (self.facts.known.get(self.kb.actions_done_fact) or [])
         return entry
+
+    def open_points(self, opens: frozenset) -> tuple[list, list]:
+        """(questions, reviews): what would decide a conclusion's open points, by fact and by
+        rule. A fact computed from others is asked through those still unknown, and a possible
+        set member comes with the members to confirm: both read the incident. Open points with
+        neither read the same in every assessment: their lists are built once per set of open
+        points and shared, read only."""
+        memo = self.static.open_points
+        found = memo.get(opens)
+        if found is not None:
+            return found
+        once = self.static.once
+        qs, rvs = {}, {}
+        own = False                             # whether the lists read the incident
+        for o in sorted(opens):                 # by kind, then ref
+            if o.kind == "judgment":
+                rvs[o.ref] = once(("r", o.ref), lambda: {
+                    "rule": o.ref, "version": self.static.versions[o.ref]})
+                continue
+            own = own or o.kind == "possible" or bool(self.vocab.get(o.ref).derived_from)
+            for ref in self._asked(o.ref):
+                if o.kind == "possible" and ref == o.ref:
+                    fdef = self.vocab.get(ref)
+                    qs[ref] = {"fact": ref, "label": fdef.label, "question": fdef.question,
+                               "confirm": self.facts.possible.get(ref, [])}
+                else:
+                    qs[ref] = once(("q", ref), lambda: self._question(ref))
+        found = ([qs[k] for k in sorted(qs)], [rvs[k] for k in sorted(rvs)])
+        if not own:
+            keep(memo, opens, found, 4096)
+        return found
 
     def _question(self, ref: str) -> dict:
         fdef = self.vocab.get(ref)
@@ -540,11 +559,22 @@ class _Builder:
         the item-3 proviso), the earliest due date is shown, as the safe plan, with the others
         listed as alternatives together with the rule that would set each.
         """
-        out: dict[str, Any] = {}
         if cs.status not in (ESTABLISHED, UNDETERMINED, NEEDS_REVIEW):
-            return out
+            return {}
+        if len(cs.rules) == 1:
+            rid = cs.rules[0]
+            if rid in self.static.fixed_outputs:
+                return self.static.fixed_outputs[rid]
+            if _reads_nothing(self.ckb.rules[rid].version.then):
+                # values and guidance only, from parameters and constants: the same in every
+                # assessment of this KB and day, written once and shared, read only
+                return self.static.fixed_outputs.setdefault(rid, self._outputs(cs.rules))
+        return self._outputs(cs.rules)
+
+    def _outputs(self, rules: list[str]) -> dict:
+        out: dict[str, Any] = {}
         deadlines, windows = [], []
-        for rid in cs.rules:
+        for rid in rules:
             then = self.ckb.rules[rid].version.then
             if "values" in then:
                 vals = out.setdefault("values", {})
@@ -606,14 +636,20 @@ class _Builder:
                      for m in sorted(set(missing))]
         return start, questions
 
+    def spec_parameters(self, rid: str, kind: str, spec: dict, keys: tuple[str, ...]) -> list:
+        """The parameters a rule's deadline or window reads, with their citations: they follow
+        the rule and parameter versions in force, so they are written once per KB and day and
+        shared, read only."""
+        return self.static.once(("parameters", rid, kind), lambda: numbers.spec_parameters(
+            self.kb, spec, keys, self.day, self.cite))
+
     def deadline(self, spec: dict, rid: str) -> dict:
         start, questions = self._start(spec)
         days = self.number(spec["days"])
         conv = self.ckb.params[spec["convention"]["param"]]
         out: dict[str, Any] = {"rule": rid, "days": days, "convention": spec["convention"]["param"],
                                "start": start.isoformat() if start else None, "due": None}
-        out["parameters"] = numbers.spec_parameters(self.kb, spec, ("days", "convention"), self.day,
-                                                    self.cite)
+        out["parameters"] = self.spec_parameters(rid, "deadline", spec, ("days", "convention"))
         if start is None:
             out["questions"] = questions
             return out
@@ -631,8 +667,8 @@ class _Builder:
         conv = self.ckb.params[spec["convention"]["param"]]
         out: dict[str, Any] = {"rule": rid, "from_day": first, "to_day": last,
                                "start": start.isoformat() if start else None, "from": None, "to": None}
-        out["parameters"] = numbers.spec_parameters(self.kb, spec, ("from_day", "to_day", "convention"),
-                                                    self.day, self.cite)
+        out["parameters"] = self.spec_parameters(rid, "window", spec,
+                                                 ("from_day", "to_day", "convention"))
         if start is not None:
             out["start_source"] = numbers.start_source(spec["start"], lambda e: self.date_expr(e)[0])
         if start is None:
@@ -641,6 +677,14 @@ class _Builder:
         a, b = window(start, first, last, conv)
         out["from"], out["to"] = a.isoformat(), b.isoformat()
         return out
+
+
+def _reads_nothing(then: dict) -> bool:
+    """Whether what a rule concludes reads nothing of the incident: no deadline or window (they
+    count from its dates), no value taken from a fact."""
+    return ("deadline" not in then and "window" not in then
+            and not any(isinstance(v, dict) and "fact" in v
+                        for v in (then.get("values") or {}).values()))
 
 
 def _displayed(c: dict) -> bool:
