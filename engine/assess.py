@@ -250,6 +250,7 @@ class _Static:
                                        for p in (self.rules, self.value_labels, self.sections)}
         self.quiet_conclusions: dict[str, dict] = {}
         self._shown: dict[tuple, dict] = {}
+        self._exceptions: dict[tuple, dict] = {}
         self.open_points: dict[frozenset, tuple] = {}    # open points -> (questions, reviews)
         self.fixed_outputs: dict[str, dict] = {}      # rule id -> outputs that read no facts
         self.firing_memo: dict = {}      # engine/resolve.py: what each firing's atoms say
@@ -274,6 +275,14 @@ class _Static:
                 plan.append((code, producers, watched))
             self._order = plan
         return self._order
+
+    def exception(self, rid: str, final: str) -> dict:
+        """What a conclusion says of an exception to one of its rules, from its final status."""
+        found = self._exceptions.get((rid, final))
+        if found is None:
+            found = self._exceptions[(rid, final)] = {
+                "rule": rid, "version": self.versions[rid], "status": _final_word(final)}
+        return found
 
     def once(self, key: tuple, make) -> dict:
         """The entry `make()` builds, built once: it reads the same in every assessment of this
@@ -433,18 +442,15 @@ class _Builder:
         return self._conclusion(code, self.r.code(code), producers)
 
     def _conclusion(self, code: str, cs, producers: list[str]) -> dict:
-        rule = self.r.rule
-        once = self.static.once           # entries that read the same in every assessment
         rules, exceptions = [], {}
+        states = [self.r.rule(rid) for rid in producers]
         # producers are in id order: a stable sort by status keeps that order within a status
-        if len(producers) > 1:
-            producers = sorted(producers, key=lambda r: _RANK[rule(r).final])
-        for rid in producers:
-            st = rule(rid)
-            rules.append(self.rule_entry(rid, st))
+        if len(states) > 1:
+            states.sort(key=lambda st: _RANK[st.final])
+        for st in states:
+            rules.append(self.rule_entry(st.rule, st))
             for d, fin in st.weighed:
-                exceptions[d] = once(("x", d, fin), lambda: {
-                    "rule": d, "version": self.static.versions[d], "status": _final_word(fin)})
+                exceptions[d] = self.static.exception(d, fin)
         entry: dict[str, Any] = dict(self.static.conclusion_head(code, self.kb))
         entry["status"] = cs.status
         entry["since"] = cs.since
@@ -540,13 +546,15 @@ class _Builder:
         memo = self._derivation_memo
         seen = {}
         for d in st.derivations:
-            raw = (tuple(d["facts"]), tuple(d["conclusions"]), tuple(d["dated"]))
+            raw = d["key"]              # (facts, conclusions, dated), engine/resolve.py
             found = memo.get(raw)
             if found is None:
                 out = self.derivation(d)
                 key = (raw[0], tuple(out["conclusions"]), tuple(out["absent"]), raw[2])
                 found = memo[raw] = (key, out)
             seen.setdefault(found[0], found[1])
+        if len(seen) == 1:                  # (most rules fire once)
+            return list(seen.values())
         return [seen[k] for k in sorted(seen)]
 
     def derivation(self, d: dict) -> dict:
@@ -714,5 +722,8 @@ def _displayed(c: dict) -> bool:
     return False
 
 
+_FINAL_WORDS = {"T": "holds", "M": "open", "X": "excluded", "F": "does_not_hold"}
+
+
 def _final_word(final: str) -> str:
-    return {"T": "holds", "M": "open", "X": "excluded", "F": "does_not_hold"}[final]
+    return _FINAL_WORDS[final]

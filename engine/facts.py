@@ -61,8 +61,8 @@ _KEYS: dict[tuple, str] = {}
 
 def _atom_key(atom: dict) -> str:
     """Canonical JSON of an atom, remembered: the same atoms recur across incidents."""
-    raw = tuple((k, type(v).__name__, tuple(v) if isinstance(v, list) else v)
-                for k, v in atom.items())
+    raw = tuple([(k, type(v), tuple(v) if isinstance(v, list) else v)   # (a list: faster
+                 for k, v in atom.items()])                             # than a generator)
     found = _KEYS.get(raw)
     if found is None:
         found = keep(_KEYS, raw, json.dumps(atom, sort_keys=True, ensure_ascii=False), 50_000)

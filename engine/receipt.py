@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .jsonfast import compact_bytes, dumps_canonical
+from .jsonfast import compact_bytes, compact_list, dumps_canonical
 from .model import KB
 
 # The packages an assessment's content depends on (the engine, YAML reading, schema checking,
@@ -180,15 +180,14 @@ def output_sha256(assessment: dict, kb_root: Path | None = None, memo: dict | No
 
 
 def _list_text(items: list, memo: dict) -> bytes:
-    """compact_bytes(items), written item by item: an item `memo` holds with its text (an entry
-    shared by every assessment of a KB and day, like a conclusion none of whose rules fired) is
-    not written again. The same bytes: a compact list is its items' texts joined by commas."""
-    parts = []
+    """compact_bytes(items), where an item `memo` holds with its text (an entry shared by every
+    assessment of a KB and day, like a conclusion none of whose rules fired) is not written
+    again. The same bytes: a compact list is its items' texts joined by commas."""
+    texts = []
     for item in items:
         found = memo.get(id(item))
-        parts.append(found[1] if found is not None and found[0] is item and found[1] is not None
-                     else compact_bytes(item))
-    return b"[" + b",".join(parts) + b"]"
+        texts.append(found[1] if found is not None and found[0] is item else None)
+    return compact_list(items, texts)
 
 
 def _shared_text(key: str, value: Any, relocate) -> bytes:

@@ -175,9 +175,11 @@ class Resolver:
                     facts.add(fact["n"])
                     if t == "f" and fact.get("on"):
                         dates.append(fact["on"])
-            found = ({"facts": sorted(facts), "conclusions": sorted(concls),
-                      "dated": sorted({a.get("on") for a in f.atoms} - {None})},
-                     max(dates, default=None), tuple(needs))
+            base = {"facts": sorted(facts), "conclusions": sorted(concls),
+                    "dated": sorted({a.get("on") for a in f.atoms} - {None})}
+            # what tells two derivations apart (engine/assess.py keeps each distinct one once)
+            base["key"] = (tuple(base["facts"]), tuple(base["conclusions"]), tuple(base["dated"]))
+            found = (base, max(dates, default=None), tuple(needs))
             keep(self._memo, key, found, _MEMO_LIMIT)
         base, own, needs = found
         since = own
@@ -186,7 +188,7 @@ class Resolver:
             if d and (since is None or d > since):
                 since = d
         return {"facts": base["facts"], "conclusions": base["conclusions"], "since": since,
-                "dated": base["dated"]}
+                "dated": base["dated"], "key": base["key"]}
 
     def _open_parts(self, f: Firing) -> tuple[frozenset, tuple, bool]:
         """What keeps a possible firing open, as far as its atoms alone say: the unknown facts

@@ -42,6 +42,16 @@ def test_compact_and_indented_same_bytes_as_json(obj) -> None:
     assert dumps_indented(obj) == reference(obj)
 
 
+def test_a_list_with_items_written_beforehand_same_bytes() -> None:
+    # the output hash writes the conclusions a document shares with others once (engine/receipt.py
+    # _list_text): given or not, an item's text must come out as compact_bytes of the whole list
+    from engine.jsonfast import compact_bytes, compact_list
+    for given in (lambda i: True, lambda i: False, lambda i: i % 2 == 0):
+        texts = [compact_bytes(x) if given(i) else None for i, x in enumerate(TRICKY)]
+        assert compact_list(TRICKY, texts) == compact_bytes(TRICKY)
+        assert compact_list(TRICKY[:3], texts[:3]) == compact_bytes(TRICKY[:3])   # orjson path
+
+
 def test_non_finite_numbers_are_the_one_known_difference() -> None:
     # documented in engine/jsonfast.py: json writes NaN, orjson null; hence the check below
     for value in (float("nan"), float("inf"), float("-inf")):
