@@ -131,8 +131,16 @@ def canonical(value: Any) -> Any:
         return {k: canonical(value[k]) for k in sorted(value)}
     if isinstance(value, list):
         items = [canonical(v) for v in value]
-        return sorted(items, key=lambda x: json.dumps(x, sort_keys=True, ensure_ascii=False))
+        return sorted(items, key=_text) if len(items) > 1 else items
     return value
+
+
+def _text(value: Any) -> str:
+    """json.dumps(value, sort_keys=True, ensure_ascii=False): for a string that is what json's
+    own encoder writes for it (encode_basestring), without building an encoder per item."""
+    if type(value) is str:
+        return _encode_str(value)
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
 def input_sha256(data: Any) -> str:

@@ -139,3 +139,26 @@ def test_output_hash_changes_with_anything_in_the_rules_table(engine, assess) ->
     again = copy.deepcopy(doc)
     again["rules"][rid]["line"] += 3                 # where a rule is written does not count
     assert output_sha256(again, engine.kb.root) == doc["receipt"]["output_sha256"]
+
+
+def test_input_hash_is_the_hash_of_the_plain_definition() -> None:
+    # engine/receipt.py sorts a list's strings by what json writes for them without building an
+    # encoder per item: the order must stay json's text order (a "!" sorts before the closing
+    # quote, so "a!" comes before "a"; escapes count as written)
+    import hashlib
+    from engine.receipt import input_sha256
+
+    def plain(value):
+        if isinstance(value, dict):
+            return {k: plain(value[k]) for k in sorted(value)}
+        if isinstance(value, list):
+            return sorted((plain(v) for v in value),
+                          key=lambda x: json.dumps(x, sort_keys=True, ensure_ascii=False))
+        return value
+
+    data = {"b": ["a", "a!", "a\"", "a\\", "a\n", "日本", "", 3, None, True, {"k": ["y", "x"]},
+                  ["z", "a"]], "a": {"x": ["q"]}}
+    text = json.dumps(plain(data), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    assert input_sha256(data) == hashlib.sha256(text.encode()).hexdigest()
+    order = plain(data)["b"]
+    assert order.index("a!") < order.index("a")         # the case the test is about is there
