@@ -251,6 +251,7 @@ class _Static:
         self.quiet_conclusions: dict[str, dict] = {}
         self._shown: dict[tuple, dict] = {}
         self._exceptions: dict[tuple, dict] = {}
+        self._shapes: dict[tuple, tuple] = {}          # derivation identity -> its shape
         self.open_points: dict[frozenset, tuple] = {}    # open points -> (questions, reviews)
         self.fixed_outputs: dict[str, dict] = {}      # rule id -> outputs that read no facts
         self.firing_memo: dict = {}      # engine/resolve.py: what each firing's atoms say
@@ -275,6 +276,17 @@ class _Static:
                 plan.append((code, producers, watched))
             self._order = plan
         return self._order
+
+    def derivation_shape(self, raw: tuple) -> tuple:
+        """What a derivation's identity (facts, conclusions with levels, dates) says whatever the
+        incident: its sort key, the conclusions it rests on and those it rests on not holding."""
+        found = self._shapes.get(raw)
+        if found is None:
+            concls = [c for c, level in raw[1] if level != "F"]
+            absent = [c for c, level in raw[1] if level == "F"]
+            found = (raw[0], tuple(concls), tuple(absent), raw[2]), concls, absent
+            keep(self._shapes, raw, found, 50_000)
+        return found
 
     def exception(self, rid: str, final: str) -> dict:
         """What a conclusion says of an exception to one of its rules, from its final status."""
@@ -549,25 +561,22 @@ class _Builder:
             raw = d["key"]              # (facts, conclusions, dated), engine/resolve.py
             found = memo.get(raw)
             if found is None:
-                out = self.derivation(d)
-                key = (raw[0], tuple(out["conclusions"]), tuple(out["absent"]), raw[2])
+                key, concls, absent = self.static.derivation_shape(raw)
+                out = {"facts": self.derivation_facts(raw[0]), "conclusions": concls,
+                       "absent": absent}
+                if raw[2]:
+                    out["dated"] = d["dated"]
                 found = memo[raw] = (key, out)
             seen.setdefault(found[0], found[1])
         if len(seen) == 1:                  # (most rules fire once)
             return list(seen.values())
         return [seen[k] for k in sorted(seen)]
 
-    def derivation(self, d: dict) -> dict:
-        facts = []
-        for name in d["facts"]:
-            value = fact_display(self.facts, name)
-            facts.append({"fact": name, "value": value if name in self.facts.known else "unknown"})
-        out = {"facts": facts,
-               "conclusions": [c for c, level in d["conclusions"] if level != "F"],
-               "absent": [c for c, level in d["conclusions"] if level == "F"]}
-        if d["dated"]:
-            out["dated"] = d["dated"]
-        return out
+    def derivation_facts(self, names: tuple) -> list[dict]:
+        """The facts a derivation rests on, with the incident's values."""
+        known = self.facts.known
+        return [{"fact": name, "value": fact_display(self.facts, name) if name in known
+                 else "unknown"} for name in names]
 
     def cite(self, c: Citation) -> dict:
         return _cite(c)

@@ -29,13 +29,16 @@ def compact_bytes(obj) -> bytes:
         return dumps_canonical(obj).encode("utf-8", "surrogatepass")
 
 
+_Fragment = getattr(orjson, "Fragment", None)     # orjson >= 3.9: text copied in as it is
+
+
 def compact_list(items: list, texts: list) -> bytes:
     """compact_bytes(items), where texts[i], unless None, is compact_bytes(items[i]) already
     written (an entry shared by many documents): orjson copies it in as it is."""
     try:
-        return orjson.dumps([item if text is None else orjson.Fragment(text)
+        return orjson.dumps([item if text is None else _Fragment(text)
                              for item, text in zip(items, texts)], option=orjson.OPT_SORT_KEYS)
-    except (orjson.JSONEncodeError, TypeError):
+    except (orjson.JSONEncodeError, TypeError):     # (TypeError too: an orjson without Fragment)
         return b"[" + b",".join(compact_bytes(item) if text is None else text
                                 for item, text in zip(items, texts)) + b"]"
 
