@@ -141,8 +141,8 @@ def error_outcome(name: str, errors: list[InputError], code: int) -> Outcome:
 # top-level parts of an assessment shared by every assessment of a KB and day (engine/assess.py
 # _Static): their text is written once per part object
 SHARED = ("rules", "sections", "value_labels")
-_TEXTS: dict[int, tuple[object, bytes, str | None]] = {}   # id -> (part, its compact text, the
-                                                            # SHA-256 of the text, for a table)
+_TEXTS: dict[int, tuple] = {}    # id -> (part, its compact text[, for a table: the text's
+                                  # SHA-256, the text as a reference, the table's own line])
 _SENT: set[str] = set()          # tables this process has sent in this run (run() empties it)
 
 
@@ -169,18 +169,23 @@ def dumps(data: dict) -> tuple[bytes, str | None, bytes | None]:
         if key in SHARED and isinstance(value, dict | list):
             found = _TEXTS.get(id(value))
             if found is None or found[0] is not value:
-                text = compact_bytes(value)
-                sha = hashlib.sha256(text).hexdigest() if key == "rules" else None
-                found = keep(_TEXTS, id(value), (value, text, sha), 48)
+                found = keep(_TEXTS, id(value), _shared(key, value), 48)
             text = found[1]
-            if key == "rules":
-                names = found[2]
-                table = b'{"rules":' + text + b',"rules_table":"' + names.encode() + b'"}'
-                text = b'"' + names.encode() + b'"'
+            if key == "rules":           # (the table's line is built once, not per assessment)
+                names, text, table = found[2:]
         else:
             text = compact_bytes(value)
         parts.append(compact_bytes(key) + b":" + text)
     return b"{" + b",".join(parts) + b"}", names, table
+
+
+def _shared(key: str, value: object) -> tuple:
+    text = compact_bytes(value)
+    if key != "rules":
+        return value, text
+    sha = hashlib.sha256(text).hexdigest()
+    return (value, text, sha, b'"' + sha.encode() + b'"',
+            b'{"rules":' + text + b',"rules_table":"' + sha.encode() + b'"}')
 
 
 def worker_count(jobs: int) -> int:
