@@ -9,41 +9,30 @@ Every workaround here answers a measured fault of durable-rules 2.0.28
   need (the engine keeps no state in durable between firings);
 - a sentinel rule with the lowest priority fires in every session: it proves the agenda reached
   its fixpoint and guarantees an action ran, which `delete_state` needs not to crash;
-- one session per ruleset, kept across runs under one short id: after each run every fact the
-  run asserted is retracted by its id, which leaves the session as a new one (see "A kept
-  session" below) and spares durable creating a session state per run (createStateNode
-  mallocs and clears ~8 KB per beta node: ~5 MB per assessment over today's rulesets, most of
-  the memory traffic of an assessment), deleting it, and storing a fresh `$s` state fact;
-- after a fault, or a retraction that fails, the session is deleted and the id changes, so a
-  session that may hold facts is never joined again. Deleting is safe because every session
-  reuses one session slot primed when the ruleset is created (see `_prime`), so no fault leaks
-  a session or eats one of the 1,024 session slots;
+- one session per run, under one short id reused by every run of the ruleset (so firing
+  messages repeat across incidents and their parse is cached), deleted whole with
+  `delete_state` when the run ends. Facts are never retracted: retracting a fact that a
+  dispatched action frame holds corrupts durable's memory (see "Why never retract" below);
+- a ruleset in which no rule can fire on the incident is not run at all (see `payload`);
+- after a fault, or a session that could not be deleted, the id changes, so a session that may
+  hold facts is never joined again. Deleting is safe because every session reuses one session
+  slot primed when the ruleset is created (see `_prime`), so no fault leaks a session or eats one
+  of the 1,024 session slots;
 - a Python action that fails is an error of the assessment, never swallowed;
 - conclusions are recorded in Python (durable drops facts no rule consumes) and a derived fact is
   asserted only when a rule of the same ruleset reads it.
 
-A kept session, retracted to empty, is a new one as far as any later run can tell (durable
-2.0.28, src/rules/events.c and state.c):
-- messages: every fact a run asserts has an explicit id (payload and derived conclusions alike)
-  and is retracted by it (handleDeleteMessage frees its copy and its location list). What stays
-  is the `$s` state record durable adds at the first fact of any session; no pattern reads it
-  (every pattern tests `t`);
-- beta memory (left and right frames), connector frames and queued action frames: each frame
-  holds at least one message and is listed in that message's locations, so retracting the
-  message deletes the frame. The one frame without messages, made by a `not` node as first
-  pattern when its right memory empties, cannot arise: compiled patterns use no negation
-  (tests/test_engine_guards.py);
-- the agenda: a run ends at its fixpoint (the sentinel fired, the last completion found no
-  action), so every action frame was dispatched and deleted and the action context freed
-  (context pointers NULL, lockExpireTime 0, as in a new session). A dispatched frame stays in
-  its messages' locations; retracting them finds it deleted (ERR_NODE_DISPATCHING or
-  ERR_NODE_DELETED, both passed over) and a reused frame is rewritten whole (copyLeftFrame);
-- pools and indexes: a deleted node returns to its pool's free list and an emptied hash chain
-  to UNDEFINED_HASH_OFFSET (0, what createStateNode's memset writes). Pools never shrink, so
-  their size is the largest one run needed, not a sum over runs. Reused offsets change no
-  order: frame chains are in insertion order (SET links at the head) and firings are sorted.
-tests/test_backends.py checks durable's own account after every fixture (no fact, no event)
-and every fixture in shuffled order against the reference evaluator; tests/test_properties.py
+Why never retract (durable 2.0.28, src/rules/events.c and state.c): a dispatched action frame
+stays in the location lists of the facts it matched, marked isDispatching. Retracting such a
+fact (handleDeleteMessage) meets ERR_NODE_DISPATCHING and calls deleteMessageFromFrame, which
+clears the fact's entry in the frame without lowering the frame's messageCount; retracting a
+second fact of the same frame then walks past the frame's 16 message slots, reading and at times
+writing the memory beside them. An earlier design (f1bc503 to 78d057c) kept one session per
+ruleset and emptied it by retraction: valgrind counted thousands of invalid reads and writes in
+deleteMessageFromFrame (benchmarks/memcheck.py), and the full suite crashed (a segfault when an
+Engine was freed) in one run of four. Deleting the whole session touches no frame's message list.
+tests/test_backends.py checks that no session outlives its run and nothing is retracted, and
+every fixture in shuffled order against the reference evaluator; tests/test_properties.py
 generated pairs of incidents.
 """
 from __future__ import annotations
@@ -83,11 +72,6 @@ def rule_name(message: str) -> str:
     return message[2:message.index('":{', 2)]
 
 
-def _ref(sid: str, fact_id: str) -> str:
-    """What durable's retract reads of a fact: its session and its id."""
-    return f'{{"sid": "{sid}", "id": "{fact_id}"}}'
-
-
 def _concl_fact(code: str, level: str, sid: str, bucket: int, k: int) -> str:
     # every fact the engine sends has an explicit id (a conclusion's: its code and level), which
     # spares durable computing one from a sort and hash of all its properties (calculateId)
@@ -114,11 +98,11 @@ class _Run:
         self.facts = facts
         self.keys = facts.keys() if facts is not None else []
         self.sid = sid
-        self.asserted: dict[str, str] = {}         # derived fact asserted -> its retraction
+        self.asserted: set[str] = set()            # derived facts asserted in this run
 
 
 def _free(handle: int, alive: set[str]) -> None:
-    # durable's delete_ruleset frees no session state: the kept session is deleted first
+    # durable's delete_ruleset frees no session state: a session not yet deleted goes first
     for sid in alive:
         try:
             _dre.delete_state(handle, sid)
@@ -191,7 +175,7 @@ class _Needs:
             rules.add((fmask, lmask))
         self.rules = sorted(rules)
         self._by_levels: dict[tuple, int] = {}
-        self._used: dict[tuple, int] = {}
+        self._used: dict[tuple, tuple[int, bool]] = {}
         self._codes = sorted(plan.levels)
 
     def levels_held(self, levels: dict[str, str]) -> int:
@@ -206,17 +190,18 @@ class _Needs:
             keep(self._by_levels, key, held, 10_000)
         return held
 
-    def used(self, have: int, levels_have: int) -> int:
-        """The atom patterns of the rules that can fire: every atom pattern has an atom that may
-        pass it (`have`) and every levels pattern holds (`levels_have`)."""
-        used = self._used.get((have, levels_have))
-        if used is None:
-            used = 0
+    def used(self, have: int, levels_have: int) -> tuple[int, bool]:
+        """The atom patterns of the rules that can fire (every atom pattern has an atom that may
+        pass it, `have`, and every levels pattern holds, `levels_have`), and whether any can."""
+        found = self._used.get((have, levels_have))
+        if found is None:
+            used, fires = 0, False
             for fmask, lmask in self.rules:
                 if not fmask & ~have and not lmask & ~levels_have:
                     used |= fmask
-            keep(self._used, (have, levels_have), used, 10_000)
-        return used
+                    fires = True
+            found = keep(self._used, (have, levels_have), (used, fires), 10_000)
+        return found
 
 
 def _may_pass(tests: list[dict], fact: dict) -> bool:
@@ -238,7 +223,7 @@ def _may_pass(tests: list[dict], fact: dict) -> bool:
 
 
 class DurableRuleset:
-    """One registered durable ruleset; `evaluate` runs its kept session once and empties it."""
+    """One registered durable ruleset; `evaluate` runs one session of it and deletes it."""
 
     _ids = itertools.count()
     _names = itertools.count()
@@ -254,8 +239,8 @@ class DurableRuleset:
         except Exception as exc:   # durable raises bare Exceptions with codes in the text
             raise EngineError(f"durable-rules rejected ruleset {plan.stratum}.{plan.index}: "
                               f"{explain_engine_error(exc)}") from None
-        # the session kept between runs (at most one); it and the ruleset are freed when this
-        # object is collected, or by close()
+        # sessions not yet deleted (none between runs, unless delete_state failed); they and the
+        # ruleset are freed when this object is collected, or by close()
         self._alive: set[str] = set()
         self._finalizer = weakref.finalize(self, _free, self.handle, self._alive)
         self._tails: dict[str, str] = {}       # atom key -> its encoded fact after index and sid
@@ -264,8 +249,7 @@ class DurableRuleset:
         # assert): what a firing means depends only on the rule and the atoms it matched
         self._outcomes: dict[tuple, tuple] = {}
         self._parsed: dict[str, tuple] = {}    # firing message -> (action, what it matched)
-        self._concl: dict[tuple, tuple] = {}   # (code, level, sid) -> its fact, its retraction
-        self._rids: dict[str, tuple] = {}      # sid -> (retraction per atom index, the rest's)
+        self._concl: dict[tuple, str] = {}     # (code, level, sid) -> its fact
         # levels of derived conclusions some pattern of the ruleset accepts: a T fact no pattern
         # accepts reaches no beta node (durable does not even store it), so it is not asserted
         self._accepts = _accepted_levels(plan)
@@ -278,24 +262,21 @@ class DurableRuleset:
         # reaches no beta node, so it is not sent (decided once per atom, see payload); nor is
         # one that passes only patterns of rules that cannot fire on this incident
         self._needs = _Needs(plan)
-        # One kept session (the lock: one run at a time) under one id, so that firing messages
-        # repeat across incidents and their parse is cached. The id changes after any fault or
-        # failed retraction, so a session that may hold facts is never joined again.
+        # One session at a time (the lock) under one id, so that firing messages repeat across
+        # incidents and their parse is cached. The id changes after any fault or failed delete,
+        # so a session that may hold facts is never joined again.
         self._sid = f"e{next(self._ids)}"
         self._prime()
 
     # ---- one session --------------------------------------------------------------------------
-    def payload(self, facts, levels: dict[str, str], sid: str) -> str:
-        """The JSON list of durable facts for one session (see _payload)."""
-        return self._payload(facts, levels, sid)[0]
-
-    def _payload(self, facts, levels: dict[str, str], sid: str) -> tuple[str, str]:
+    def payload(self, facts, levels: dict[str, str], sid: str) -> str | None:
         """The JSON list of durable facts for one session: the atoms some rule of the ruleset
         that can fire reads, the levels of earlier strata's conclusions it reads, and the
-        sentinel. A rule can fire only if each of its patterns on atoms has an atom that may
-        pass it and each test of a level of an earlier conclusion holds; an atom only rules
-        that cannot fire would match would reach their beta nodes and stop there, changing
-        nothing (durable = reference on every fixture and generated incident)."""
+        sentinel; None when no rule can fire (then the ruleset is not run). A rule can fire only
+        if each of its patterns on atoms has an atom that may pass it and each test of a level of
+        an earlier conclusion holds; an atom only rules that cannot fire would match would reach
+        their beta nodes and stop there, changing nothing (durable = reference on every fixture
+        and generated incident)."""
         tails, keys = self._tails, facts.keys()
         found = list(map(tails.get, keys))
         if None in found:                     # atoms not seen before: encode them once
@@ -308,29 +289,15 @@ class DurableRuleset:
                     tails[key], self._bits[key] = self._tail(durable[i])
             found = list(map(tails.get, keys))
         bits = list(map(self._bits.__getitem__, keys))
-        used = self._needs.used(reduce(or_, bits, 0), self._needs.levels_held(levels))
-        sent = [i for i, b in enumerate(bits) if b & used]
-        out = [f'{{"id": "a{i}", "sid": "{sid}", {found[i]}' for i in sent]
+        used, fires = self._needs.used(reduce(or_, bits, 0), self._needs.levels_held(levels))
+        if not fires:
+            return None
+        out = [f'{{"id": "a{i}", "sid": "{sid}", {found[i]}' for i, b in enumerate(bits) if b & used]
         for bucket, codes in self._level_facts:
             out.append(f'{{"h": {bucket}, "sid": "{sid}", "id": "L{bucket}", "t": "L", "k": 1, '
                        + ", ".join(f'"c{i}": "{levels[code]}"' for code, i in codes) + "}")
         out.append(f'{{"sid": "{sid}", "id": "end", "t": "{END}"}}')
-        return "[" + ", ".join(out) + "]", self._retraction(sent, len(keys), sid)
-
-    def _retraction(self, sent: list[int], n: int, sid: str) -> str:
-        """The JSON list that retracts the facts of a payload: only their ids (and session),
-        which is all durable's retract reads."""
-        found = self._rids.get(sid)
-        if found is None or len(found[0]) < n:
-            if found is None:
-                self._rids.clear()                  # the id changed: forget the old one's
-                found = [], ", ".join([_ref(sid, f"L{bucket}") for bucket, _ in self._level_facts]
-                                      + [_ref(sid, "end")])
-            ids = found[0]
-            found = self._rids[sid] = (ids + [_ref(sid, f"a{i}") for i in range(len(ids), n)],
-                                       found[1])
-        ids, rest = found
-        return "[" + ", ".join([ids[i] for i in sent] + [rest]) + "]"
+        return "[" + ", ".join(out) + "]"
 
     def _tail(self, atom: dict) -> tuple[str, int]:
         """The atom's encoded fact after its index and session id, and the bits of the patterns
@@ -345,19 +312,19 @@ class DurableRuleset:
         return (encoded_tail(self.plan, atom), bits) if bits else ("", 0)
 
     def evaluate(self, facts, levels: dict[str, str]) -> list[Firing]:
-        """Run the ruleset on `facts` (and earlier strata's `levels`) in its kept session."""
+        """Run the ruleset on `facts` (and earlier strata's `levels`) in one session."""
         with self._lock:
             sid = self._sid
-            payload, retraction = self._payload(facts, levels, sid)
-            return self.run(payload, facts, sid, retraction)
+            payload = self.payload(facts, levels, sid)
+            return [] if payload is None else self.run(payload, facts, sid)
 
-    def run(self, payload: str, facts, sid: str, retraction: str | None = None) -> list[Firing]:
-        """Assert `payload` (a JSON list of facts of session `sid`, the kept one), run it to its
-        fixpoint, retract every fact the run asserted (the payload's by `retraction`, or by the
-        payload itself) and return the firings. The caller holds the lock."""
+    def run(self, payload: str, facts, sid: str) -> list[Firing]:
+        """Assert `payload` (a JSON list of facts of a new session `sid`), run it to its
+        fixpoint, delete the session and return the firings. The caller holds the lock."""
         run = _Run(facts, sid)
         offset = None
         handle, fire, complete = self.handle, self._fire, _dre.complete_and_start_action
+        self._alive.add(sid)
         try:
             try:
                 _code, offset = _dre.assert_facts(handle, payload)
@@ -380,24 +347,11 @@ class DurableRuleset:
             self.faults += 1
             self._clean_up(run, offset)
             raise
-        self._empty(payload if retraction is None else retraction, run)
+        if not self._delete(sid):
+            # still listed in _alive (the finalizer tries again); never joined again
+            self._sid = f"e{next(self._ids)}"
         found = run.firings
         return [found[key] for key in sorted(found)]
-
-    def _empty(self, retraction: str, run: _Run) -> None:
-        """Retract every fact the run asserted: the payload's (`retraction` names each by the
-        id it was stored under) and the derived conclusions. The session is then
-        as a new one (see the class docstring) and is kept for the next run, which spares
-        durable creating and deleting a session state per run. If anything fails, the session
-        is deleted and the id changes, so a session that may hold facts is never joined again."""
-        try:
-            _dre.retract_facts(self.handle, retraction)
-            if run.asserted:
-                _dre.retract_facts(self.handle, "[" + ", ".join(run.asserted.values()) + "]")
-        except Exception:
-            self._discard(run.sid)
-            return
-        self._alive.add(run.sid)
 
     def _fire(self, message: str, run: _Run) -> None:
         """One firing. `message` is durable's JSON of the rule name and the facts it matched;
@@ -427,9 +381,9 @@ class DurableRuleset:
         if derived:
             asserted, sid = run.asserted, run.sid
             for level in derived:
-                fact, rid = self._concl_fact(action.code, level, sid)
+                fact = self._concl_fact(action.code, level, sid)
                 if fact not in asserted:      # asserting it again would change nothing
-                    asserted[fact] = rid
+                    asserted.add(fact)
                     self._assert(fact)
 
     def _outcome(self, action, refs: tuple, mkeys: tuple, durable: list) -> tuple:
@@ -480,14 +434,13 @@ class DurableRuleset:
         found = keep(self._parsed, message, (action, tuple(matched), getter), 10_000)
         return found
 
-    def _concl_fact(self, code: str, level: str, sid: str) -> tuple[str, str]:
-        """A derived conclusion's fact and the JSON that retracts it."""
+    def _concl_fact(self, code: str, level: str, sid: str) -> str:
+        """A derived conclusion's fact."""
         found = self._concl.get((code, level, sid))
         if found is None:
-            k = self.plan.code_ids[code]
             found = keep(self._concl, (code, level, sid),
-                         (_concl_fact(code, level, sid, self.plan.buckets[code], k),
-                          _ref(sid, f"c{k}{level}")), 20_000)
+                         _concl_fact(code, level, sid, self.plan.buckets[code],
+                                     self.plan.code_ids[code]), 20_000)
         return found
 
     def _assert(self, fact: str) -> None:
@@ -495,11 +448,12 @@ class DurableRuleset:
         _dre.assert_fact(self.handle, fact)
 
     def _delete(self, sid: str) -> bool:
-        self._alive.discard(sid)
+        """Delete a session; it stays listed in _alive (for the finalizer) if that failed."""
         try:
             _dre.delete_state(self.handle, sid)
         except Exception:
             return False
+        self._alive.discard(sid)
         return True
 
     def _prime(self) -> None:

@@ -11,8 +11,8 @@ guarantees holds whatever the facts:
 - up to the 4号 threshold never 4号; past it, with a personal-data event, always (or excluded);
 - learning one unknown fact never turns an established conclusion into not established, or the
   reverse, except for conclusions that ask whether that very fact is known.
-Each incident is assessed after others on the same engine (one durable session is kept per rule
-set and emptied after each run): nothing of one may reach the next.
+Each incident is assessed after others on the same engine (every run of a durable rule set uses
+the same session id, its session deleted after each run): nothing of one may reach the next.
 CI runs a fixed, bounded set of examples (APPI_KB_PROPERTY_EXAMPLES, default 25 each);
 benchmarks/soak.py runs 10,000 and more in one process.
 """
@@ -166,7 +166,7 @@ def test_generated_incidents(engines, data, fallback) -> None:
 @settings(PROFILE)
 @given(first=incidents(), second=incidents(), fallback=law_dates)
 def test_what_one_incident_leaves_never_reaches_the_next(engines, first, second, fallback) -> None:
-    # durable's rule sets keep one session each across assessments (engine/session.py): assessing
+    # durable's rule sets reuse one session id across assessments (engine/session.py): assessing
     # `first` and then `second` on the same engine gives `second` the reference's bytes, and so
     # does assessing `second` again after `first` once more
     note(json.dumps([first, second], ensure_ascii=False, default=str))
