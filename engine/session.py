@@ -28,9 +28,11 @@ fact (handleDeleteMessage) meets ERR_NODE_DISPATCHING and calls deleteMessageFro
 clears the fact's entry in the frame without lowering the frame's messageCount; retracting a
 second fact of the same frame then walks past the frame's 16 message slots, reading and at times
 writing the memory beside them. An earlier design (f1bc503 to 78d057c) kept one session per
-ruleset and emptied it by retraction: valgrind counted thousands of invalid reads and writes in
-deleteMessageFromFrame (benchmarks/memcheck.py), and the full suite crashed (a segfault when an
-Engine was freed) in one run of four. Deleting the whole session touches no frame's message list.
+ruleset and emptied it by retraction: valgrind counted thousands of errors in
+deleteMessageFromFrame (decisions on memory past a frame's slots; 5,293 over 39 assessments,
+benchmarks/memcheck.py), and the full suite crashed (a segfault when an Engine was freed) in one
+run of four. Deleting the whole session (deleteStateNode) frees each fact and its location list
+without walking any frame's message slots: memcheck counts 0 errors in durable.
 tests/test_backends.py checks that no session outlives its run and nothing is retracted, and
 every fixture in shuffled order against the reference evaluator; tests/test_properties.py
 generated pairs of incidents.

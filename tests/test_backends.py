@@ -67,7 +67,7 @@ def test_assessments_in_any_order_give_the_same_bytes(engine, reference) -> None
 def test_no_session_outlives_its_run_and_nothing_is_retracted(engine, monkeypatch) -> None:
     # durable-rules 2.0.28 corrupts memory when a fact held by a dispatched action frame is
     # retracted (deleteMessageFromFrame walks past the frame's message slots; valgrind counted
-    # thousands of invalid reads and writes, benchmarks/memcheck.py, and the suite segfaulted
+    # thousands of errors there, benchmarks/memcheck.py, and the suite segfaulted
     # once in four runs). So each run is one session, deleted whole: after every fixture no
     # ruleset holds a session, durable no longer knows its id, and no retract was ever called
     import durable_rules_engine as dre
