@@ -19,17 +19,16 @@ Python's hash seed is fixed in both children, so dict and set layouts are alike.
 """
 from __future__ import annotations
 
-import argparse
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import valgrind_child  # noqa: E402
 
 CHILD = r"""
 import sys
@@ -83,14 +82,9 @@ def _instructions(out: Path) -> tuple[int, int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--every", type=int, default=6, help="take every Nth fixture (default 6)")
-    ap.add_argument("--root", type=Path, default=ROOT, help="checkout whose engine/ is run")
-    ap.add_argument("--python", default=sys.executable, help="interpreter with the project installed")
+    ap = valgrind_child.parser(__doc__, every=6)
     args = ap.parse_args(argv)
-    if shutil.which("valgrind") is None:
-        print("instructions: valgrind is not installed (Debian: apt-get install valgrind)",
-              file=sys.stderr)
+    if valgrind_child.missing("instructions"):
         return 2
     root = args.root.resolve()
     with tempfile.TemporaryDirectory() as tmp:

@@ -24,10 +24,8 @@ Exit status: 0 when valgrind found no error in durable, 1 when it did, 2 when it
 """
 from __future__ import annotations
 
-import argparse
 import collections
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -35,7 +33,8 @@ import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import valgrind_child  # noqa: E402
 
 CHILD = r"""
 import gc, sys
@@ -87,22 +86,17 @@ def count(xml_path: Path) -> tuple[int, int, collections.Counter]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--every", type=int, default=12, help="take every Nth fixture (default 12)")
+    ap = valgrind_child.parser(__doc__, every=12)
     ap.add_argument("--rounds", type=int, default=2, help="rounds over them (default 2)")
-    ap.add_argument("--root", type=Path, default=ROOT, help="checkout whose engine/ is run")
-    ap.add_argument("--python", default=sys.executable, help="interpreter with the project installed")
     args = ap.parse_args(argv)
-    if shutil.which("valgrind") is None:
-        print("memcheck: valgrind is not installed (Debian: apt-get install valgrind)",
-              file=sys.stderr)
+    if valgrind_child.missing("memcheck"):
         return 2
     root = args.root.resolve()
     with tempfile.TemporaryDirectory() as tmp:
         xml_path = Path(tmp) / "memcheck.xml"
         cmd = ["valgrind", "--tool=memcheck", "--xml=yes", f"--xml-file={xml_path}",
-               "--num-callers=30", "--leak-check=no", args.python, "-c", CHILD, str(root), str(args.every),
-               str(args.rounds)]
+               "--num-callers=30", "--leak-check=no", args.python, "-c", CHILD, str(root),
+               str(args.every), str(args.rounds)]
         env = dict(os.environ, PYTHONMALLOC="malloc")
         started = time.monotonic()
         proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True)
