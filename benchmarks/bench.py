@@ -34,7 +34,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 for p in (ROOT, ROOT / "benchmarks"):
@@ -44,7 +43,6 @@ for p in (ROOT, ROOT / "benchmarks"):
 from engine.assess import Engine  # noqa: E402
 from engine.compile import compile_kb  # noqa: E402
 from engine.errors import InputError  # noqa: E402
-from engine.facts import incident_facts  # noqa: E402
 from engine.fixtures import fixture_files, load_fixture, run_fixture  # noqa: E402
 from engine.kbcache import library_versions  # noqa: E402
 from engine.kbload import load_kb  # noqa: E402

@@ -52,7 +52,7 @@ def base_incidents() -> list[dict]:
     out = []
     for path in fixture_files([FIXTURES_DIR]):
         try:
-            fx = load_fixture(path)
+            load_fixture(path)                  # only fixtures that read as valid
         except InputError:
             continue
         # the incident as written (reading a file normalises it: labels to codes, event.status to
