@@ -267,7 +267,7 @@ class DurableRuleset:
         # One session at a time (the lock) under one id, so that firing messages repeat across
         # incidents and their parse is cached. The id changes after any fault or failed delete,
         # so a session that may hold facts is never joined again.
-        self._sid = f"e{next(self._ids)}"
+        self._new_sid()
         self._prime()
 
     # ---- one session --------------------------------------------------------------------------
@@ -350,8 +350,7 @@ class DurableRuleset:
             self._clean_up(run, offset)
             raise
         if not self._delete(sid):
-            # still listed in _alive (the finalizer tries again); never joined again
-            self._sid = f"e{next(self._ids)}"
+            self._new_sid()          # still listed in _alive (the finalizer tries again)
         found = run.firings
         return [found[key] for key in sorted(found)]
 
@@ -490,6 +489,11 @@ class DurableRuleset:
     def _discard(self, sid: str) -> None:
         """Delete a session that may still hold facts, and never use its id again."""
         self._delete(sid)
+        self._new_sid()
+
+    def _new_sid(self) -> None:
+        """Give later runs an id no session of this ruleset has had, so that a session that may
+        still hold facts is never joined again."""
         self._sid = f"e{next(self._ids)}"
 
     def close(self) -> None:
