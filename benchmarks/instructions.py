@@ -28,15 +28,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import valgrind_child  # noqa: E402
+import valgrind_common  # noqa: E402
 
-CHILD = r"""
-import sys
-sys.path.insert(0, sys.argv[1])
-from engine.assess import Engine
-from engine.fixtures import fixture_files, load_fixture
-every, rounds = int(sys.argv[2]), int(sys.argv[3])
-fxs = [load_fixture(p) for p in fixture_files()][::every]
+CHILD = valgrind_common.CHILD_START + r"""
 with Engine() as engine:
     for fx in fxs:                      # compiles every rule set these fixtures need
         engine.assess(fx.incident, fx.as_of)
@@ -82,9 +76,9 @@ def _instructions(out: Path) -> tuple[int, int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = valgrind_child.parser(__doc__, every=6)
+    ap = valgrind_common.parser(__doc__, every=6)
     args = ap.parse_args(argv)
-    if valgrind_child.missing("instructions"):
+    if valgrind_common.missing("instructions"):
         return 2
     root = args.root.resolve()
     with tempfile.TemporaryDirectory() as tmp:

@@ -34,15 +34,9 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import valgrind_child  # noqa: E402
+import valgrind_common  # noqa: E402
 
-CHILD = r"""
-import gc, sys
-sys.path.insert(0, sys.argv[1])
-from engine.assess import Engine
-from engine.fixtures import fixture_files, load_fixture
-every, rounds = int(sys.argv[2]), int(sys.argv[3])
-fxs = [load_fixture(p) for p in fixture_files()][::every]
+CHILD = valgrind_common.CHILD_START + r"""
 engine = Engine()
 n = 0
 for _ in range(rounds):
@@ -86,10 +80,10 @@ def count(xml_path: Path) -> tuple[int, int, collections.Counter]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = valgrind_child.parser(__doc__, every=12)
+    ap = valgrind_common.parser(__doc__, every=12)
     ap.add_argument("--rounds", type=int, default=2, help="rounds over them (default 2)")
     args = ap.parse_args(argv)
-    if valgrind_child.missing("memcheck"):
+    if valgrind_common.missing("memcheck"):
         return 2
     root = args.root.resolve()
     with tempfile.TemporaryDirectory() as tmp:

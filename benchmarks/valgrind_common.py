@@ -1,5 +1,6 @@
 """What benchmarks/memcheck.py and benchmarks/instructions.py share: their options (which fixtures,
-which checkout, which interpreter) and the check that valgrind is there."""
+which checkout, which interpreter), the check that valgrind is there, and the start of the child
+each runs under valgrind."""
 from __future__ import annotations
 
 import argparse
@@ -8,6 +9,16 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# the child's first lines: argv is (root, every, rounds); `fxs` every `every`th fixture of `root`
+CHILD_START = r"""
+import gc, sys
+sys.path.insert(0, sys.argv[1])
+from engine.assess import Engine
+from engine.fixtures import fixture_files, load_fixture
+every, rounds = int(sys.argv[2]), int(sys.argv[3])
+fxs = [load_fixture(p) for p in fixture_files()][::every]
+"""
 
 
 def parser(doc: str, every: int) -> argparse.ArgumentParser:
